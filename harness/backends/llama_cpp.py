@@ -1,0 +1,183 @@
+"""In-process llama.cpp back end (llama-cpp-python): one model for the whole session, closed at the end.
+
+Generation runs its own token loop over ``Llama.generate`` so that every parameter is explicit and the
+harness knows exactly how many tokens were evaluated and generated, where the prompt cache was
+reused, why generation stopped (end-of-generation token, stop string, token budget, wall clock), and
+how long prompt processing and decoding each took.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import time
+from typing import Any
+
+from harness.backends.base import GenerationParams, LoadOptions
+from harness.chat import ChatTemplate, load_template
+from harness.errors import BackendError, ContextOverflowError, ModelLoadError
+from harness.models import GGUFInfo, ModelRef, inspect_gguf
+from harness.types import Completion, Message, ToolSchema
+
+
+def _import_llama_cpp() -> Any:
+    try:
+        import llama_cpp
+    except ImportError:
+        raise ModelLoadError(
+            "the llama.cpp back end needs llama-cpp-python: pip install llama-cpp-python (builds from source)"
+        ) from None
+    return llama_cpp
+
+
+class LlamaCppBackend:
+    name = "llama.cpp"
+
+    def __init__(self, ref: ModelRef, options: LoadOptions) -> None:
+        self.ref = ref
+        self.options = options
+        self.info: GGUFInfo = inspect_gguf(ref.path)
+        if not options.chat_template and not self.info.chat_template:
+            # Refuse before spending time on the load.
+            load_template(None, None, ref.path)
+        llama_cpp = _import_llama_cpp()
+        self._lib = llama_cpp
+        self.n_threads_batch = options.n_threads_batch or options.n_threads
+        start = time.perf_counter()
+        try:
+            self.llm = llama_cpp.Llama(
+                model_path=str(ref.path),
+                n_ctx=options.n_ctx,
+                n_batch=options.n_batch,
+                n_threads=options.n_threads,
+                n_threads_batch=self.n_threads_batch,
+                n_gpu_layers=int(options.extra.get("n_gpu_layers", 0)),
+                seed=0,
+                use_mmap=True,
+                logits_all=False,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelLoadError(f"{ref.path}: llama.cpp could not load the model ({exc})") from None
+        self.load_s = time.perf_counter() - start
+        model = self.llm._model
+        bos = model.token_bos()
+        eos = model.token_eos()
+        self.template: ChatTemplate = load_template(
+            options.chat_template,
+            self.info.chat_template,
+            ref.path,
+            bos_token=model.token_get_text(bos) if bos >= 0 else "",
+            eos_token=model.token_get_text(eos) if eos >= 0 else "",
+        )
+        self._add_bos = bool(model.add_bos_token()) and bos >= 0
+        self._bos_text = self.template.bos_token
+        self.prompt_tokens_evaluated = 0
+
+    @property
+    def n_ctx(self) -> int:
+        return int(self.llm.n_ctx())
+
+    def tokenize_prompt(self, prompt: str) -> list[int]:
+        add_bos = self._add_bos and not (self._bos_text and prompt.startswith(self._bos_text))
+        return list(self.llm.tokenize(prompt.encode("utf-8"), add_bos=add_bos, special=True))
+
+    def _cached_prefix(self, tokens: list[int]) -> int:
+        n = 0
+        for a, b in zip(self.llm._input_ids[: self.llm.n_tokens], tokens, strict=False):
+            if a != b:
+                break
+            n += 1
+        return n
+
+    def generate(
+        self, messages: list[Message], tools: list[ToolSchema], params: GenerationParams, key: str | None = None
+    ) -> Completion:
+        prompt = self.template.render(messages, tools)
+        tokens = self.tokenize_prompt(prompt)
+        if len(tokens) + params.max_tokens > self.n_ctx:
+            raise ContextOverflowError(
+                f"prompt of {len(tokens)} tokens + max_tokens {params.max_tokens} exceeds n_ctx {self.n_ctx}; "
+                "raise --n-ctx or shorten the case"
+            )
+        stops = tuple(dict.fromkeys((*params.stop, *self.template.stop)))
+        vocab = self.llm._model.vocab
+        evaluated = len(tokens) - self._cached_prefix(tokens)
+        self.llm.set_seed(params.seed)
+        out: list[int] = []
+        text = ""
+        finish = "length"
+        start = time.perf_counter()
+        first: float | None = None
+        gen = self.llm.generate(
+            tokens,
+            top_k=params.top_k,
+            top_p=params.top_p,
+            min_p=params.min_p,
+            typical_p=1.0,
+            temp=params.temperature,
+            repeat_penalty=params.repeat_penalty,
+            frequency_penalty=0.0,
+            presence_penalty=0.0,
+            reset=True,
+        )
+        try:
+            for tok in gen:
+                if first is None:
+                    first = time.perf_counter()
+                if self._lib.llama_vocab_is_eog(vocab, tok):
+                    finish = "stop"
+                    break
+                out.append(tok)
+                text = self.llm.detokenize(out, special=True).decode("utf-8", errors="ignore")
+                hit = next((s for s in stops if s in text), None)
+                if hit is not None:
+                    text = text[: text.index(hit)]
+                    finish = "stop"
+                    break
+                if len(out) >= params.max_tokens:
+                    break
+                if time.perf_counter() - start > params.timeout_s:
+                    finish = "timeout"
+                    break
+        except (RuntimeError, ValueError) as exc:
+            raise BackendError(f"llama.cpp failed while generating: {exc}") from None
+        finally:
+            gen.close()
+        end = time.perf_counter()
+        first = first or end
+        self.prompt_tokens_evaluated += evaluated
+        return Completion(
+            text=text,
+            finish_reason=finish,
+            prompt_tokens=len(tokens),
+            completion_tokens=len(out),
+            latency_s=end - start,
+            prompt_text=prompt,
+            timings={"prompt_s": first - start, "decode_s": end - first, "prompt_tokens_evaluated": evaluated},
+        )
+
+    def describe(self) -> dict[str, Any]:
+        info = self.info
+        return {
+            "backend": "llama.cpp",
+            "llama_cpp_python": importlib.metadata.version("llama-cpp-python"),
+            "architecture": info.architecture,
+            "model_name": info.name,
+            "quantization": info.file_type,
+            "gguf_version": info.version,
+            "context_length_trained": info.context_length,
+            "n_params": int(self.llm._model.n_params()),
+            "n_ctx": self.n_ctx,
+            "n_batch": self.options.n_batch,
+            "n_threads": self.options.n_threads,
+            "n_threads_batch": self.n_threads_batch,
+            "n_gpu_layers": int(self.options.extra.get("n_gpu_layers", 0)),
+            "chat_template": self.template.describe(),
+            "load_s": round(self.load_s, 3),
+        }
+
+    def close(self) -> None:
+        llm = getattr(self, "llm", None)
+        if llm is not None:
+            llm.close()
+            self.llm = None  # type: ignore[assignment]

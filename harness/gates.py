@@ -1,0 +1,223 @@
+"""Gates: thresholds that decide whether a run passes, each verdict explained in one sentence.
+
+Thresholds live in ``suites/gates.yaml`` (per suite: overall pass rate, per-category pass rates,
+per-check pass rates, metric means) and can be overridden with ``--gate suite.key=value``.
+A gate on a category or check that no case exercised in this run is reported as not evaluated.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from harness.errors import ConfigError
+from harness.yamlio import load_yaml
+
+Rate = float
+
+
+class SuiteGates(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pass_rate: Rate | None = Field(None, ge=0, le=1)
+    category_pass_rate: dict[str, Rate] = Field(default_factory=dict)
+    check_pass_rate: dict[str, Rate] = Field(default_factory=dict)
+    metric_min: dict[str, float] = Field(default_factory=dict)  # mean of a check's value >= threshold
+    metric_max: dict[str, float] = Field(default_factory=dict)  # mean of a check's value <= threshold
+
+
+class GateConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_error_rate: Rate = Field(0.1, ge=0, le=1)
+    suites: dict[str, SuiteGates] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GateResult:
+    suite: str
+    gate: str
+    threshold: float
+    actual: float | None
+    status: Literal["passed", "failed", "not_evaluated"]
+    sentence: str
+
+    @property
+    def passed(self) -> bool:
+        return self.status != "failed"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "suite": self.suite,
+            "gate": self.gate,
+            "threshold": self.threshold,
+            "actual": self.actual,
+            "status": self.status,
+            "sentence": self.sentence,
+        }
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return float(text)
+    except ValueError:
+        raise ConfigError(f"--gate value {text!r} is not a number") from None
+
+
+def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply ``--gate`` overrides: ``max_error_rate=0.2``, ``pokkit.pass_rate=0.8``,
+    ``pokkit.category_pass_rate.tool_call=1``."""
+    data: dict[str, Any] = {"max_error_rate": raw.get("max_error_rate", 0.1), "suites": dict(raw.get("suites") or {})}
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--gate {item!r}: expected KEY=VALUE, e.g. pokkit.pass_rate=0.8")
+        parts = key.strip().split(".")
+        if parts == ["max_error_rate"]:
+            data["max_error_rate"] = _parse_value(value)
+            continue
+        if len(parts) not in (2, 3):
+            raise ConfigError(
+                f"--gate {item!r}: expected SUITE.pass_rate=V or SUITE.<category_pass_rate|check_pass_rate|"
+                "metric_min|metric_max>.NAME=V or max_error_rate=V"
+            )
+        suite = dict(data["suites"].get(parts[0]) or {})
+        if len(parts) == 2:
+            suite[parts[1]] = _parse_value(value)
+        else:
+            inner = dict(suite.get(parts[1]) or {})
+            inner[parts[2]] = _parse_value(value)
+            suite[parts[1]] = inner
+        data["suites"][parts[0]] = suite
+    return data
+
+
+def load_gates(path: Path | None, overrides: list[str] = ()) -> GateConfig:  # type: ignore[assignment]
+    raw: Any = load_yaml(path) if path is not None else {}
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping with 'suites:' and optional 'max_error_rate:'")
+    unknown = set(raw) - {"max_error_rate", "suites"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown top-level keys {sorted(unknown)}; allowed: max_error_rate, suites")
+    try:
+        return GateConfig.model_validate(apply_overrides(raw, list(overrides)))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"{path or '--gate'}: {where}: {first['msg']}") from None
+
+
+@dataclass
+class SuiteStats:
+    """Aggregates of one suite's records: what gates and summaries read."""
+
+    suite: str
+    total: int
+    passed: int
+    errors: int
+    by_category: dict[str, tuple[int, int]]  # category -> (passed, total)
+    by_check: dict[str, tuple[int, int]]  # check name -> (passed, total)
+    metric_means: dict[str, float]  # check name -> mean value
+
+    @property
+    def pass_rate(self) -> float:
+        return self.passed / self.total if self.total else 0.0
+
+
+def suite_stats(records: list[dict[str, Any]]) -> dict[str, SuiteStats]:
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in records:
+        grouped[r["suite"]].append(r)
+    out = {}
+    for suite, recs in grouped.items():
+        cat: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        chk: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        values: dict[str, list[float]] = defaultdict(list)
+        for r in recs:
+            cat[r["category"]][0] += int(bool(r["passed"]))
+            cat[r["category"]][1] += 1
+            for c in r.get("checks", []):
+                chk[c["name"]][0] += int(bool(c["passed"]))
+                chk[c["name"]][1] += 1
+                if c.get("value") is not None:
+                    values[c["name"]].append(float(c["value"]))
+        out[suite] = SuiteStats(
+            suite=suite,
+            total=len(recs),
+            passed=sum(1 for r in recs if r["passed"]),
+            errors=sum(1 for r in recs if r.get("outcome") == "error"),
+            by_category={k: (v[0], v[1]) for k, v in sorted(cat.items())},
+            by_check={k: (v[0], v[1]) for k, v in sorted(chk.items())},
+            metric_means={k: sum(v) / len(v) for k, v in sorted(values.items())},
+        )
+    return out
+
+
+def _rate_gate(suite: str, gate: str, what: str, threshold: float, counts: tuple[int, int] | None) -> GateResult:
+    if counts is None or counts[1] == 0:
+        return GateResult(suite, gate, threshold, None, "not_evaluated", f"{suite}: {what} had no cases in this run.")
+    rate = counts[0] / counts[1]
+    ok = rate >= threshold
+    verb = "meets" if ok else "is below"
+    sentence = f"{suite}: {what} pass rate {rate:.0%} ({counts[0]}/{counts[1]}) {verb} the {threshold:.0%} gate."
+    return GateResult(suite, gate, threshold, rate, "passed" if ok else "failed", sentence)
+
+
+def evaluate_gates(config: GateConfig, stats: dict[str, SuiteStats]) -> list[GateResult]:
+    """Every configured gate of every suite that ran, in a stable order."""
+    results: list[GateResult] = []
+    for suite, st in stats.items():
+        gates = config.suites.get(suite)
+        if gates is None:
+            continue
+        if gates.pass_rate is not None:
+            results.append(_rate_gate(suite, "pass_rate", "overall", gates.pass_rate, (st.passed, st.total)))
+        for category, thr in gates.category_pass_rate.items():
+            results.append(
+                _rate_gate(
+                    suite, f"category_pass_rate.{category}", f"category {category}", thr, st.by_category.get(category)
+                )
+            )
+        for check, thr in gates.check_pass_rate.items():
+            results.append(_rate_gate(suite, f"check_pass_rate.{check}", f"check {check}", thr, st.by_check.get(check)))
+        for bound, table in (("min", gates.metric_min), ("max", gates.metric_max)):
+            for metric, thr in table.items():
+                name = f"metric_{bound}.{metric}"
+                mean = st.metric_means.get(metric)
+                if mean is None:
+                    results.append(
+                        GateResult(
+                            suite,
+                            name,
+                            thr,
+                            None,
+                            "not_evaluated",
+                            f"{suite}: metric {metric} was not measured in this run.",
+                        )
+                    )
+                    continue
+                ok = mean >= thr if bound == "min" else mean <= thr
+                rel = ">=" if bound == "min" else "<="
+                verdict = "meets" if ok else "misses"
+                results.append(
+                    GateResult(
+                        suite,
+                        name,
+                        thr,
+                        mean,
+                        "passed" if ok else "failed",
+                        f"{suite}: mean {metric} {mean:.2f} {verdict} the gate {rel} {thr:g}.",
+                    )
+                )
+    return results
+
+
+def error_rate(stats: dict[str, SuiteStats]) -> float:
+    total = sum(s.total for s in stats.values())
+    return sum(s.errors for s in stats.values()) / total if total else 0.0

@@ -1,0 +1,240 @@
+"""pytest plugin: every ``suite.yaml`` under the given paths becomes a tree of items
+(suite file -> category -> case), scored against one model opened once per session.
+
+Exit codes (after the run): 0 every gate met (single cases may have failed); 1 a gate failed (or a
+non-suite test failed); 2 the run cannot be trusted (model not loadable, bad suite or gate config,
+too many errored cases); pytest's own codes otherwise (3 internal error, 4 usage error, 5 no tests;
+an interrupted run keeps pytest's 2).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.errors import HarnessError
+from harness.runner import describe_failure
+from harness.session import EXIT_GATE_FAILED, EXIT_OK, HarnessSession, RunOptions
+from harness.suite import Case, Suite, load_suite
+from harness.summary import render_summary
+
+SESSION_KEY = pytest.StashKey[HarnessSession]()
+SUITE_FILE = "suite.yaml"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("harness", "model evaluation (harness)")
+    group.addoption(
+        "--model",
+        default="default",
+        help="model to score: path to a .gguf file, 'default' (bundled SmolLM2-135M-Instruct Q4_1), "
+        "or scripted:FILE.yaml (fixed responses). Default: default",
+    )
+    group.addoption(
+        "--chat-template",
+        default=None,
+        metavar="NAME|PATH",
+        help="chat template to use instead of the GGUF's own: a built-in name (chatml, gemma, llama3) "
+        "or a Jinja file. Required for a GGUF that has none",
+    )
+    group.addoption(
+        "--results",
+        default=None,
+        metavar="DIR",
+        help="directory for results.jsonl and manifest.json. Default: runs/<timestamp>",
+    )
+    group.addoption(
+        "--results-overwrite", action="store_true", help="allow --results DIR to replace a run already stored there"
+    )
+    group.addoption(
+        "--threads",
+        type=int,
+        default=1,
+        metavar="N",
+        help="llama.cpp threads for decoding. Default 1: on a shared 2-core machine 2 threads can "
+        "collapse to ~1 token/s (see benchmarks/threads.py)",
+    )
+    group.addoption(
+        "--threads-batch",
+        type=int,
+        default=None,
+        metavar="N",
+        help="llama.cpp threads for prompt processing. Default: same as --threads",
+    )
+    group.addoption("--n-ctx", type=int, default=4096, metavar="N", help="context window in tokens. Default 4096")
+    group.addoption("--seed", type=int, default=0, help="sampling seed (decoding is greedy). Default 0")
+    group.addoption(
+        "--case-timeout",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="wall-clock limit for one generation; the case is cut with finish_reason 'timeout'",
+    )
+    group.addoption(
+        "--gates",
+        default=None,
+        metavar="FILE",
+        help="gate thresholds (YAML). Default: suites/gates.yaml under the rootdir, if present",
+    )
+    group.addoption(
+        "--gate",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one gate, e.g. pokkit.pass_rate=0.8, pokkit.category_pass_rate.datetime=1, "
+        "max_error_rate=0.2 (repeatable)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "harness_case: a case collected from a suite.yaml (set by the harness)")
+    if hasattr(config, "workerinput"):
+        return  # an xdist worker: the main process owns results and gates
+    other = _OtherFailures()
+    config.stash[OTHER_FAILURES_KEY] = other
+    config.pluginmanager.register(other, "harness-other-failures")
+    opt = config.option
+    gates = Path(opt.gates) if opt.gates else config.rootpath / "suites" / "gates.yaml"
+    config.stash[SESSION_KEY] = HarnessSession(
+        RunOptions(
+            model=opt.model,
+            chat_template=opt.chat_template,
+            results=Path(opt.results) if opt.results else None,
+            results_overwrite=opt.results_overwrite,
+            n_threads=opt.threads,
+            n_threads_batch=opt.threads_batch,
+            n_ctx=opt.n_ctx,
+            seed=opt.seed,
+            case_timeout=opt.case_timeout,
+            gates_file=gates if (opt.gates or gates.is_file()) else None,
+            gate_overrides=list(opt.gate),
+            rootdir=config.rootpath,
+            command=[Path(sys.argv[0]).name, *sys.argv[1:]],
+        )
+    )
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.name == SUITE_FILE:
+        return SuiteFile.from_parent(parent, path=file_path)
+    return None
+
+
+class SuiteFile(pytest.File):
+    def collect(self) -> list[CategoryNode]:
+        try:
+            suite = load_suite(self.path)
+        except HarnessError as exc:
+            raise SuiteLoadError(str(exc)) from None
+        categories: dict[str, list[Case]] = {}
+        for case in suite.cases:
+            categories.setdefault(case.category, []).append(case)
+        return [
+            CategoryNode.from_parent(self, name=name, suite=suite, cases=cases) for name, cases in categories.items()
+        ]
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> str:  # type: ignore[override]
+        if isinstance(excinfo.value, SuiteLoadError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)  # type: ignore[return-value]
+
+
+class SuiteLoadError(Exception):
+    pass
+
+
+class CategoryNode(pytest.Collector):
+    def __init__(self, *, suite: Suite, cases: list[Case], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.suite = suite
+        self.cases = cases
+
+    def collect(self) -> list[CaseItem]:
+        return [CaseItem.from_parent(self, name=c.id, suite=self.suite, case=c) for c in self.cases]
+
+
+class CaseFailed(Exception):
+    def __init__(self, record: dict[str, Any]) -> None:
+        super().__init__(record["case_id"])
+        self.record = record
+
+
+class CaseItem(pytest.Item):
+    def __init__(self, *, suite: Suite, case: Case, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.suite = suite
+        self.case = case
+        self.add_marker(pytest.mark.harness_case)
+
+    def runtest(self) -> None:
+        session = self.config.stash[SESSION_KEY]
+        record = session.run_case(self.case, self.suite.version, nodeid=self.nodeid)
+        self.user_properties.extend(
+            [("outcome", record["outcome"]), ("suite", self.case.suite), ("category", self.case.category)]
+        )
+        if not record["passed"]:
+            raise CaseFailed(record)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> str:  # type: ignore[override]
+        if isinstance(excinfo.value, CaseFailed):
+            return describe_failure(excinfo.value.record)
+        if isinstance(excinfo.value, HarnessError):
+            return f"{type(excinfo.value).__name__}: {excinfo.value}"
+        return super().repr_failure(excinfo)  # type: ignore[return-value]
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"{self.case.suite}::{self.case.category}::{self.case.id}"
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    hs = session.config.stash.get(SESSION_KEY, None)
+    if hs is None or session.config.option.collectonly:
+        return
+    cases = [item for item in session.items if isinstance(item, CaseItem)]
+    if not cases:
+        return
+    suites = {item.suite.name: item.suite for item in cases}
+    try:
+        hs.open(list(suites.values()), n_cases=len(cases))
+    except HarnessError as exc:
+        hs.aborted = True
+        pytest.exit(f"harness: {exc}", returncode=exc.exit_code)
+
+
+class _OtherFailures:
+    """Counts failures of ordinary tests run alongside suites, so a gate verdict cannot hide them."""
+
+    def __init__(self) -> None:
+        self.nodeids: set[str] = set()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.failed and "harness_case" not in report.keywords:
+            self.nodeids.add(report.nodeid)
+
+
+OTHER_FAILURES_KEY = pytest.StashKey[_OtherFailures]()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    hs = session.config.stash.get(SESSION_KEY, None)
+    if hs is None or not hs.is_open:
+        return
+    interrupted = exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+    code = hs.finish(interrupted=interrupted)
+    if interrupted or hs.aborted:
+        return
+    if code == EXIT_OK and session.config.stash[OTHER_FAILURES_KEY].nodeids:
+        code = EXIT_GATE_FAILED
+    session.exitstatus = code
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    hs = config.stash.get(SESSION_KEY, None)
+    if hs is None or hs.summary is None:
+        return
+    terminalreporter.section("harness")
+    for line in render_summary(hs.summary):
+        terminalreporter.write_line(line)

@@ -1,0 +1,91 @@
+"""Run one case: generate, parse, score, and build the record written to ``results.jsonl``.
+
+Kept free of pytest so the same path serves the plugin, the command line and inspect-ai tasks.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import replace
+from typing import Any
+
+from harness.backends.base import Backend, GenerationParams
+from harness.errors import BackendError, ConfigError
+from harness.parsing import finish
+from harness.results import utc_now
+from harness.suite import Case
+from harness.types import Completion, Score
+
+OUTCOMES = ("passed", "failed", "error")
+
+
+def case_params(case: Case, base: GenerationParams) -> GenerationParams:
+    return replace(base, max_tokens=case.max_tokens, stop=tuple(dict.fromkeys((*base.stop, *case.stop))))
+
+
+def score_case(case: Case, completion: Completion) -> list[Score]:
+    """Apply every check; a scorer that raises is a bug in the scorer and is reported as such."""
+    scores = []
+    for check in case.checks:
+        try:
+            scores.append(check.fn(case, completion))
+        except ConfigError:
+            raise
+        except Exception as exc:
+            raise RuntimeError(f"scorer {check.name!r} crashed on case {case.id!r}: {exc!r}") from exc
+    return scores
+
+
+def run_case(backend: Backend, case: Case, base: GenerationParams, suite_version: str = "") -> dict[str, Any]:
+    """Generate and score ``case``. Back-end failures become an ``error`` record, never an exception."""
+    params = case_params(case, base)
+    record: dict[str, Any] = {
+        "suite": case.suite,
+        "suite_version": suite_version,
+        "category": case.category,
+        "case_id": case.id,
+        "prompt": case.prompt,
+        "system": case.system_name,
+        "started": utc_now(),
+    }
+    try:
+        completion = finish(backend.generate(case.messages, case.tools, params, key=f"{case.suite}/{case.id}"))
+    except BackendError as exc:
+        record.update(outcome="error", passed=False, error=str(exc), checks=[], response=None)
+        return record
+    scores = score_case(case, completion)
+    passed = all(s.passed for s in scores)
+    record.update(
+        outcome="passed" if passed else "failed",
+        passed=passed,
+        error=None,
+        checks=[s.to_dict() for s in scores],
+        response=completion.text,
+        visible=completion.visible,
+        thinking=completion.thinking,
+        tool_calls=[c.to_dict() for c in completion.tool_calls],
+        parse_errors=[e.to_dict() for e in completion.parse_errors],
+        finish_reason=completion.finish_reason,
+        latency_s=round(completion.latency_s, 4),
+        prompt_tokens=completion.prompt_tokens,
+        completion_tokens=completion.completion_tokens,
+        timings={k: round(v, 4) for k, v in completion.timings.items()},
+    )
+    return record
+
+
+def describe_failure(record: dict[str, Any]) -> str:
+    """A short multi-line explanation of a failed or errored record, for pytest's failure report."""
+    if record["outcome"] == "error":
+        return f"error: {record['error']}"
+    lines = [f"{c['name']}: {c['reason']}" for c in record["checks"] if not c["passed"]]
+    lines.append(f"response: {record.get('response')!r}")
+    if record.get("tool_calls"):
+        lines.append(f"tool calls: {record['tool_calls']}")
+    if record.get("finish_reason") not in (None, "stop"):
+        lines.append(f"finish_reason: {record['finish_reason']}")
+    return "\n".join(lines)
+
+
+def format_exception(exc: BaseException) -> str:
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()

@@ -1,0 +1,5 @@
+"""Built-in scorers. Importing this package registers them (see ``harness.scoring``)."""
+
+from __future__ import annotations
+
+from harness.scorers import generic, persona, tool_call  # noqa: F401

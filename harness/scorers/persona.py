@@ -1,0 +1,436 @@
+"""Persona scorers: is the prose in Pokkit's voice, short, kind without being canned, and on-character?
+
+All scorers read ``completion.visible`` (prose without thinking and tool-call markup) unless their
+docstring says otherwise. Phrase matching is case-insensitive, treats curly and straight apostrophes
+alike, lets any run of whitespace stand for a space, and respects word boundaries at phrase ends that
+are word characters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from harness.errors import ConfigError
+from harness.parsing import split_thinking
+from harness.scoring import ScoreFn, scorer
+from harness.types import Completion, Score
+
+if TYPE_CHECKING:
+    from harness.suite import Case
+
+# The expressions Pokkit may write, e.g. ``[pokkit_happy]``.
+POKKIT_EXPRESSIONS: tuple[str, ...] = (
+    "[pokkit_happy]",
+    "[pokkit_flustered]",
+    "[pokkit_sad]",
+    "[pokkit_excited]",
+    "[pokkit_thinking]",
+    "[pokkit_love]",
+    "[pokkit_angry]",
+    "[pokkit_sleepy]",
+)
+
+# Words and emoji that mark frog voice. Plurals ("frogs", "ponds") match too.
+DEFAULT_FROG_MARKERS: tuple[str, ...] = (
+    "🐸",
+    "ribbit",
+    "ribbiting",
+    "croak",
+    "croaking",
+    "croaked",
+    "croaky",
+    "hop",
+    "hopping",
+    "hopped",
+    "hoppy",
+    "lily pad",
+    "lilypad",
+    "pond",
+    "tadpole",
+    "frog",
+    "froggy",
+    "froggo",
+    "toad",
+    "flies",
+    "amphibian",
+    "swamp",
+    "webbed",
+    "brrup",
+)
+
+DEFAULT_TOXIC_POSITIVITY: tuple[str, ...] = (
+    "happy to help",
+    "glad to help",
+    "great question",
+    "what a great question",
+    "i'm here for you",
+    "i am here for you",
+    "everything happens for a reason",
+    "look on the bright side",
+    "looking on the bright side",
+    "stay positive",
+    "think positive",
+    "positive vibes",
+    "good vibes only",
+    "just be happy",
+    "choose happiness",
+    "happiness is a choice",
+    "cheer up",
+    "it could be worse",
+    "every cloud has a silver lining",
+    "silver lining",
+    "time heals all wounds",
+    "as an ai",
+    "as a language model",
+    "i understand how you feel",
+    "i understand your feelings",
+    "i hope this helps",
+    "how can i assist you",
+    "is there anything else i can help",
+    "let me know if there's anything else",
+    "feel free to reach out",
+)
+
+# Sounds a pet frog may make; elongations ("ribbiiit", "croooak") and repeats ("ribbitribbit") match too.
+DEFAULT_PET_SOUNDS: tuple[str, ...] = ("ribbit", "ribbet", "croak", "brrup", "kero", "gribbit", "blub", "glub")
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+_EXPRESSION_RE = re.compile(r"\[\s*pokkit_([a-z0-9_]+)\s*\]", re.IGNORECASE)
+_ANY_EXPRESSION_RE = re.compile(r"\[\s*pokkit_[a-z0-9_]+\s*\]", re.IGNORECASE)
+_ELONGATED_RIBBIT_RE = r"r+i+b+i+t+s?|r+i+b+b+e+t+|c+r+o+a+k+s?"
+_QUESTION_RE = re.compile(r"[!?\uff1f]*[?\uff1f][!?\uff1f]*(?![\w=&])")
+_TOKEN_RE = re.compile(r"[^\W_]+")  # runs of letters and digits
+_LIST_ITEM_RE = re.compile(r"^\s*(?:[-*+\u2022\u2013]|\d{1,3}[.)])\s+")
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument validation and shared helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _phrases(scorer_name: str, arg: str, value: Any) -> list[str]:
+    """A non-empty list of non-empty strings, or a ConfigError."""
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise ConfigError(f"scorer {scorer_name!r}: {arg} must be a list of strings, got {value!r}")
+    if not value:
+        raise ConfigError(f"scorer {scorer_name!r}: {arg} must not be empty")
+    out: list[str] = []
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            raise ConfigError(f"scorer {scorer_name!r}: every entry of {arg} must be a non-empty string, got {item!r}")
+        out.append(item.strip())
+    return out
+
+
+def _int_arg(scorer_name: str, arg: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"scorer {scorer_name!r}: {arg} must be an integer, got {value!r}")
+    if value < minimum:
+        raise ConfigError(f"scorer {scorer_name!r}: {arg} must be >= {minimum}, got {value}")
+    return value
+
+
+def _norm(text: str) -> str:
+    return text.translate(_APOSTROPHES)
+
+
+def _phrase_pattern(phrase: str) -> str:
+    """Regex source for ``phrase``: whitespace-flexible, word-bounded at word-character ends."""
+    body = r"\s+".join(re.escape(part) for part in _norm(phrase).split())
+    start = r"(?<!\w)" if re.match(r"\w", phrase) else ""
+    end = r"(?!\w)" if re.search(r"\w$", phrase) else ""
+    return start + body + end
+
+
+def _phrase_regex(phrases: Sequence[str]) -> re.Pattern[str]:
+    """One alternation over ``phrases``, longest first so the fullest phrase is reported."""
+    ordered = sorted(phrases, key=len, reverse=True)
+    return re.compile("|".join(f"(?:{_phrase_pattern(p)})" for p in ordered), re.IGNORECASE)
+
+
+def _find_phrase(regex: re.Pattern[str], phrases: Sequence[str], text: str) -> str | None:
+    """The configured phrase that first matches ``text``, or None."""
+    match = regex.search(_norm(text))
+    if match is None:
+        return None
+    found = " ".join(match.group(0).lower().split())
+    for phrase in phrases:
+        if " ".join(_norm(phrase).lower().split()) == found:
+            return phrase
+    return match.group(0)
+
+
+def _without_expressions(text: str) -> str:
+    return _ANY_EXPRESSION_RE.sub(" ", text)
+
+
+def count_words(text: str) -> int:
+    """Words in ``text``: whitespace-separated tokens holding a letter or digit; expressions don't count."""
+    return sum(1 for tok in _without_expressions(text).split() if any(c.isalnum() for c in tok))
+
+
+def count_questions(text: str) -> int:
+    """Questions in ``text``: runs of '?' (with any '!' mixed in) count once; URL query marks don't."""
+    return len(_QUESTION_RE.findall(text))
+
+
+def count_paragraphs(text: str) -> tuple[int, int, int]:
+    """``(units, prose paragraphs, list items)``: blank lines split paragraphs, each list item is a unit.
+
+    Inside a block, a list item starts a new unit; an indented line after an item continues it, and
+    any other line after an item starts a new prose paragraph.
+    """
+    prose = 0
+    items = 0
+    for block in re.split(r"\n\s*\n", text.strip()):
+        last: str | None = None
+        for line in block.splitlines():
+            if not line.strip():
+                continue
+            if _LIST_ITEM_RE.match(line):
+                items += 1
+                last = "item"
+            elif last == "prose" or (last == "item" and line[:1] in (" ", "\t")):
+                continue
+            else:
+                prose += 1
+                last = "prose"
+    return prose + items, prose, items
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _quote_list(items: Sequence[str], limit: int = 5) -> str:
+    shown = ", ".join(repr(i) for i in items[:limit])
+    return shown + (f" (+{len(items) - limit} more)" if len(items) > limit else "")
+
+
+def _normalise_expression(scorer_name: str, arg: str, value: str) -> str:
+    name = value.strip().strip("[]").strip().lower()
+    if not name.startswith("pokkit_"):
+        name = "pokkit_" + name
+    if not re.fullmatch(r"pokkit_[a-z0-9_]+", name):
+        raise ConfigError(f"scorer {scorer_name!r}: {arg} entry {value!r} is not an expression like '[pokkit_happy]'")
+    return f"[{name}]"
+
+
+# ---------------------------------------------------------------------------------------------
+# Scorers
+# ---------------------------------------------------------------------------------------------
+
+
+@scorer("frog_voice")
+def frog_voice(markers: list[str] | None = None, min_hits: int = 1) -> ScoreFn:
+    """In frog voice: the prose holds at least ``min_hits`` frog markers (🐸, ribbit, pond, [pokkit_*] ...)."""
+    name = "frog_voice"
+    min_hits = _int_arg(name, "min_hits", min_hits, 1)
+    if markers is None:
+        parts = [rf"(?<!\w)(?:{_ELONGATED_RIBBIT_RE})(?!\w)", _ANY_EXPRESSION_RE.pattern]
+        for marker in sorted(DEFAULT_FROG_MARKERS, key=len, reverse=True):
+            pattern = _phrase_pattern(marker)
+            if pattern.endswith(r"(?!\w)"):  # let plurals match: frogs, ponds, lily pads
+                pattern = pattern.removesuffix(r"(?!\w)") + r"(?:e?s)?(?!\w)"
+            parts.append(pattern)
+        regex = re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
+    else:
+        regex = _phrase_regex(_phrases(name, "markers", markers))
+
+    def score(case: Case, completion: Completion) -> Score:
+        found = [m.group(0) for m in regex.finditer(_norm(completion.visible))]
+        hits = len(found)
+        distinct = list(dict.fromkeys(f.lower() for f in found))
+        if hits >= min_hits:
+            return Score(name, True, f"{_plural(hits, 'frog marker')}: {_quote_list(distinct)}", float(hits))
+        if hits == 0:
+            return Score(name, False, "no frog markers (🐸, ribbit, pond, [pokkit_*] ...) in the reply", 0.0)
+        return Score(
+            name, False, f"only {_plural(hits, 'frog marker')} ({_quote_list(distinct)}), need {min_hits}", float(hits)
+        )
+
+    return score
+
+
+@scorer("no_toxic_positivity")
+def no_toxic_positivity(phrases: list[str] | None = None) -> ScoreFn:
+    """No canned assistant positivity ("happy to help", "everything happens for a reason", "as an AI" ...)."""
+    name = "no_toxic_positivity"
+    listed = list(DEFAULT_TOXIC_POSITIVITY) if phrases is None else _phrases(name, "phrases", phrases)
+    regex = _phrase_regex(listed)
+
+    def score(case: Case, completion: Completion) -> Score:
+        found = _find_phrase(regex, listed, completion.visible)
+        if found is not None:
+            return Score(name, False, f"uses the canned phrase {found!r}", 0.0)
+        return Score(name, True, f"none of {len(listed)} canned phrases", 1.0)
+
+    return score
+
+
+@scorer("short")
+def short(max_words: int = 80) -> ScoreFn:
+    """The prose has fewer than ``max_words`` words."""
+    name = "short"
+    max_words = _int_arg(name, "max_words", max_words, 1)
+
+    def score(case: Case, completion: Completion) -> Score:
+        words = count_words(completion.visible)
+        if words < max_words:
+            return Score(name, True, f"{_plural(words, 'word')} (< {max_words})", float(words))
+        return Score(name, False, f"{_plural(words, 'word')}, should be fewer than {max_words}", float(words))
+
+    return score
+
+
+@scorer("no_lecturing")
+def no_lecturing(max_paragraphs: int = 3, max_words: int = 180) -> ScoreFn:
+    """At most ``max_paragraphs`` paragraphs (each list item counts as one) and ``max_words`` words."""
+    name = "no_lecturing"
+    max_paragraphs = _int_arg(name, "max_paragraphs", max_paragraphs, 1)
+    max_words = _int_arg(name, "max_words", max_words, 1)
+
+    def score(case: Case, completion: Completion) -> Score:
+        units, prose, items = count_paragraphs(completion.visible) if completion.visible.strip() else (0, 0, 0)
+        words = count_words(completion.visible)
+        shape = f"{_plural(units, 'paragraph')}" + (f" ({prose} prose, {_plural(items, 'list item')})" if items else "")
+        if units > max_paragraphs:
+            return Score(name, False, f"lectures: {shape}, more than {max_paragraphs}", float(units))
+        if words > max_words:
+            return Score(name, False, f"lectures: {_plural(words, 'word')}, more than {max_words}", float(units))
+        return Score(name, True, f"{shape}, {_plural(words, 'word')}", float(units))
+
+    return score
+
+
+@scorer("max_questions", higher_is_better=False)
+def max_questions(limit: int = 1) -> ScoreFn:
+    """Asks at most ``limit`` questions (sentences ending in '?'; '??' and '?!' count once)."""
+    name = "max_questions"
+    limit = _int_arg(name, "limit", limit, 0)
+
+    def score(case: Case, completion: Completion) -> Score:
+        n = count_questions(completion.visible)
+        if n > limit:
+            return Score(name, False, f"asks {_plural(n, 'question')}, at most {limit} allowed", float(n))
+        return Score(name, True, f"{_plural(n, 'question')} (limit {limit})", float(n))
+
+    return score
+
+
+@scorer("pet_only")
+def pet_only(sounds: list[str] | None = None) -> ScoreFn:
+    """The pet speaks only frog sounds, emoji, punctuation and [pokkit_*] expressions (tool calls allowed)."""
+    name = "pet_only"
+    listed = list(DEFAULT_PET_SOUNDS) if sounds is None else _phrases(name, "sounds", sounds)
+    for sound in listed:
+        if not re.fullmatch(r"[^\W\d_]+", sound):
+            raise ConfigError(f"scorer {name!r}: sound {sound!r} must be a single word of letters")
+    stretched = []
+    for sound in listed:
+        collapsed = re.sub(r"(.)\1+", r"\1", sound.lower())
+        stretched.append("".join(re.escape(c) + "+" for c in collapsed))
+    sound_re = re.compile(f"(?:{'|'.join(stretched)})+", re.IGNORECASE)
+
+    def score(case: Case, completion: Completion) -> Score:
+        text = _without_expressions(completion.visible)
+        calls = len(completion.tool_calls)
+        if not completion.visible.strip():
+            if calls:
+                return Score(name, True, f"no prose, {_plural(calls, 'tool call')}", 1.0)
+            return Score(name, False, "empty reply: no frog sounds and no tool call", 0.0)
+        tokens = _TOKEN_RE.findall(text)
+        human = [t for t in tokens if not sound_re.fullmatch(t)]
+        if human:
+            unique = list(dict.fromkeys(human))
+            return Score(name, False, f"speaks human words: {_quote_list(unique)}", 0.0)
+        if not tokens:
+            return Score(name, True, "only emoji, punctuation or expressions", 1.0)
+        return Score(name, True, f"only frog sounds ({_plural(len(tokens), 'sound')})", 1.0)
+
+    return score
+
+
+@scorer("banned_phrases")
+def banned_phrases(phrases: list[str]) -> ScoreFn:
+    """None of ``phrases`` appears in the prose."""
+    name = "banned_phrases"
+    listed = _phrases(name, "phrases", phrases)
+    regex = _phrase_regex(listed)
+
+    def score(case: Case, completion: Completion) -> Score:
+        found = _find_phrase(regex, listed, completion.visible)
+        if found is not None:
+            return Score(name, False, f"uses the banned phrase {found!r}", 0.0)
+        return Score(name, True, f"none of {_plural(len(listed), 'banned phrase')}", 1.0)
+
+    return score
+
+
+@scorer("expression_used")
+def expression_used(allowed: list[str] | None = None, expected: list[str] | None = None) -> ScoreFn:
+    """The raw reply (thinking removed) uses a [pokkit_*] expression from ``allowed``, one of ``expected`` if given."""
+    name = "expression_used"
+    allowed_set = list(POKKIT_EXPRESSIONS) if allowed is None else _phrases(name, "allowed", allowed)
+    allowed_set = list(dict.fromkeys(_normalise_expression(name, "allowed", a) for a in allowed_set))
+    expected_set: list[str] | None = None
+    if expected is not None:
+        expected_set = [_normalise_expression(name, "expected", e) for e in _phrases(name, "expected", expected)]
+        outside = [e for e in expected_set if e not in allowed_set]
+        if outside:
+            raise ConfigError(f"scorer {name!r}: expected {', '.join(outside)} not in the allowed expressions")
+
+    def score(case: Case, completion: Completion) -> Score:
+        raw, _ = split_thinking(completion.text)
+        used = list(dict.fromkeys(f"[pokkit_{m.group(1).lower()}]" for m in _EXPRESSION_RE.finditer(raw)))
+        valid = [u for u in used if u in allowed_set]
+        if not used:
+            return Score(name, False, "uses no [pokkit_*] expression", 0.0)
+        if not valid:
+            return Score(name, False, f"uses only unknown expressions {', '.join(used)}", 0.0)
+        if expected_set is not None:
+            fitting = [u for u in valid if u in expected_set]
+            if not fitting:
+                return Score(name, False, f"uses {', '.join(valid)}, expected one of {', '.join(expected_set)}", 0.0)
+            return Score(name, True, f"uses {', '.join(fitting)}", 1.0)
+        return Score(name, True, f"uses {', '.join(valid)}", 1.0)
+
+    return score
+
+
+@scorer("not_empty")
+def not_empty() -> ScoreFn:
+    """The model produced something: visible prose or a parsed tool call."""
+    name = "not_empty"
+
+    def score(case: Case, completion: Completion) -> Score:
+        calls = len(completion.tool_calls)
+        words = count_words(completion.visible)
+        if completion.visible.strip():
+            extra = f", {_plural(calls, 'tool call')}" if calls else ""
+            return Score(name, True, f"{_plural(words, 'word')} of prose{extra}", 1.0)
+        if calls:
+            return Score(name, True, f"no prose, {_plural(calls, 'tool call')}", 1.0)
+        if completion.parse_errors:
+            return Score(name, False, "no prose and only an unparseable tool call", 0.0)
+        return Score(name, False, "empty reply: no prose and no tool call", 0.0)
+
+    return score
+
+
+@scorer("contains")
+def contains(any_of: list[str]) -> ScoreFn:
+    """The prose contains at least one of ``any_of`` (case-insensitive, whole words at word-character ends)."""
+    name = "contains"
+    listed = _phrases(name, "any_of", any_of)
+    regex = _phrase_regex(listed)
+
+    def score(case: Case, completion: Completion) -> Score:
+        found = _find_phrase(regex, listed, completion.visible)
+        if found is None:
+            return Score(name, False, f"contains none of {_quote_list(listed)}", 0.0)
+        return Score(name, True, f"contains {found!r}", 1.0)
+
+    return score

@@ -1,0 +1,73 @@
+"""The end-of-run summary: per suite and category pass rates, check means, gate verdicts, speed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.gates import GateResult, SuiteStats, suite_stats
+
+EXIT_WORDS = {0: "all gates met", 1: "a gate failed", 2: "run not trustworthy"}
+
+
+@dataclass
+class Summary:
+    manifest: dict[str, Any]
+    stats: dict[str, SuiteStats]
+    gates: list[GateResult]
+    directory: Path
+
+
+def build_summary(
+    manifest: dict[str, Any], records: list[dict[str, Any]], gates: list[GateResult], directory: Path
+) -> Summary:
+    return Summary(manifest, suite_stats(records), gates, directory)
+
+
+def _pct(n: int, d: int) -> str:
+    return f"{n}/{d} ({n / d:.0%})" if d else "0/0"
+
+
+def render_summary(s: Summary) -> list[str]:
+    m = s.manifest["model"]
+    lines = [
+        f"model: {m.get('model_name', m['spec'])} [{m.get('quantization', m['kind'])}] "
+        f"{m['size_bytes'] / 1e6:.1f} MB sha256 {m['model_sha256'][:12]} via {m.get('backend')}"
+        + (f", {m['n_threads']} thread(s), n_ctx {m['n_ctx']}" if "n_threads" in m else ""),
+    ]
+    if "chat_template" in m:
+        ct = m["chat_template"]
+        lines.append(f"chat template: {ct['source']} (sha256 {ct['sha256'][:12]}, tools via {ct['tool_format']})")
+    for name, st in s.stats.items():
+        lines.append("")
+        errored = f", {st.errors} errored" if st.errors else ""
+        lines.append(f"{name}: {_pct(st.passed, st.total)} cases passed{errored}")
+        width = max(len(c) for c in [*st.by_category, *st.by_check, "category"]) + 2
+        lines.append(f"  {'category':<{width}}passed")
+        for cat, (p, t) in st.by_category.items():
+            lines.append(f"  {cat:<{width}}{_pct(p, t)}")
+        lines.append(f"  {'check':<{width}}passed        mean value")
+        for chk, (p, t) in st.by_check.items():
+            mean = st.metric_means.get(chk)
+            lines.append(f"  {chk:<{width}}{_pct(p, t):<14}{'' if mean is None else f'{mean:.2f}'}")
+    lines.append("")
+    if s.gates:
+        lines.append("gates:")
+        for g in s.gates:
+            tag = {"passed": "PASS", "failed": "FAIL", "not_evaluated": "n/a "}[g.status]
+            lines.append(f"  {tag} {g.sentence}")
+    else:
+        lines.append("gates: none configured for the suites that ran")
+    t = s.manifest.get("timing", {})
+    if t:
+        lines.append(
+            f"run: {t['cases_run']} cases in {t['total_s']:.1f} s (load {t['load_s'] or 0:.2f} s); "
+            f"decode {t['decode_tokens_per_s'] or 0:.1f} tok/s, prompt {t['prompt_tokens_per_s'] or 0:.1f} tok/s; "
+            f"peak RSS {t['peak_rss_mb']:.0f} MB"
+        )
+    lines.append(f"results: {s.directory / 'results.jsonl'}  manifest: {s.directory / 'manifest.json'}")
+    code = s.manifest.get("exit_code")
+    if code is not None:
+        lines.append(f"verdict: {EXIT_WORDS.get(code, '?')} (exit {code})")
+    return lines

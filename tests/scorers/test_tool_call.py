@@ -1,0 +1,423 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from harness.errors import ConfigError
+from harness.scorers.tool_call import check_calls, no_tool_call, standardize_string, tool_call
+from harness.suite import Case
+from harness.types import Completion, ParseError, ToolCall
+
+# Copied by value from the pokkit suite's tools.json (set_alarm, show_notification, screen_scroll),
+# plus two BFCL-style schemas for the dict/float/array cases.
+TOOLS: list[dict[str, Any]] = [
+    {
+        "type": "function",
+        "function": {
+            "name": "set_alarm",
+            "description": "Schedule an alarm or timed reminder on the phone.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "hour": {"type": "integer", "description": "Hour of day, 24-hour clock, 0-23"},
+                    "minute": {"type": "integer", "description": "Minute, 0-59"},
+                    "label": {"type": "string", "description": "What the alarm is for"},
+                },
+                "required": ["hour", "minute"],
+            },
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "show_notification",
+            "description": "Post a notification on the phone.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "title": {"type": "string", "description": "Notification title"},
+                    "body": {"type": "string", "description": "Notification text"},
+                },
+                "required": ["title", "body"],
+            },
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "screen_scroll",
+            "description": "Scroll the screen.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "direction": {
+                        "type": "string",
+                        "description": "Which way to scroll",
+                        "enum": ["up", "down", "left", "right"],
+                    }
+                },
+                "required": ["direction"],
+            },
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "calc_area",
+            "description": "BFCL-style schema.",
+            "parameters": {
+                "type": "dict",
+                "properties": {
+                    "base": {"type": "float"},
+                    "sides": {"type": "array", "items": {"type": "integer"}},
+                    "options": {"type": "dict", "properties": {"unit": {"type": "string"}}},
+                    "extra": {"type": "any"},
+                    "exact": {"type": "boolean"},
+                },
+                "required": ["base"],
+            },
+        },
+    },
+]
+
+ALARM_6_30 = {"set_alarm": {"hour": [6], "minute": [30], "label": [""]}}
+NOTIFY = {"show_notification": {"title": ["Meeting"], "body": ["Standup at 10"]}}
+
+
+def alarm(**args: Any) -> ToolCall:
+    return ToolCall("set_alarm", {"hour": 6, "minute": 30, **args})
+
+
+def make_case(tools: list[dict[str, Any]] = TOOLS) -> Case:
+    return Case(
+        suite="test",
+        id="c1",
+        category="tools",
+        messages=[{"role": "user", "content": "Wake me at 6:30"}],
+        tools=tools,
+        checks=[],
+        max_tokens=100,
+        stop=[],
+    )
+
+
+# --- passing cases ---------------------------------------------------------------------------------
+
+
+def test_exact_call_passes() -> None:
+    result = check_calls([alarm()], [ALARM_6_30], TOOLS)
+    assert result.passed and result.error_type is None
+    assert (result.matched, result.expected, result.value) == (1, 1, 1.0)
+    assert result.reason == "set_alarm matched"
+
+
+def test_optional_param_may_be_omitted_or_given_when_allowed() -> None:
+    expected = [{"set_alarm": {"hour": [6], "minute": [30], "label": ["", "wake up"]}}]
+    assert check_calls([alarm()], expected, TOOLS).passed
+    assert check_calls([alarm(label="Wake-Up")], expected, TOOLS).passed  # standardised string compare
+
+
+def test_param_in_schema_but_not_in_expected_is_not_checked() -> None:
+    assert check_calls([alarm(label="anything")], [{"set_alarm": {"hour": [6], "minute": [30]}}], TOOLS).passed
+
+
+def test_null_optional_param_counts_as_omitted() -> None:
+    assert check_calls([alarm(label=None)], [ALARM_6_30], TOOLS).passed
+
+
+def test_int_accepted_for_float_and_numbers_compare_numerically() -> None:
+    expected = [{"calc_area": {"base": [6.0]}}]
+    assert check_calls([ToolCall("calc_area", {"base": 6})], expected, TOOLS).passed
+    assert check_calls([ToolCall("calc_area", {"base": 6.0})], [{"calc_area": {"base": [6]}}], TOOLS).passed
+
+
+def test_lists_and_dicts_compare_elementwise() -> None:
+    expected = [{"calc_area": {"base": [1.5], "sides": [[3, 4]], "options": [{"unit": ["Square Metres"]}]}}]
+    call = ToolCall("calc_area", {"base": 1.5, "sides": [3, 4], "options": {"unit": "square_metres"}})
+    assert check_calls([call], expected, TOOLS).passed
+    literal = [{"calc_area": {"base": [1.5], "options": [{"unit": "m2"}]}}]
+    assert check_calls([ToolCall("calc_area", {"base": 1.5, "options": {"unit": "M2"}})], literal, TOOLS).passed
+
+
+def test_any_type_accepts_anything() -> None:
+    assert check_calls([ToolCall("calc_area", {"base": 1, "extra": [1, "x"]})], [{"calc_area": {}}], TOOLS).passed
+
+
+def test_unordered_multiple_calls_pass() -> None:
+    calls = [ToolCall("show_notification", {"title": "meeting", "body": "Standup at 10"}), alarm()]
+    result = check_calls(calls, [ALARM_6_30, NOTIFY], TOOLS)
+    assert result.passed, result.reason
+    assert (result.matched, result.expected) == (2, 2)
+
+
+def test_same_function_twice_any_order() -> None:
+    expected = [{"set_alarm": {"hour": [6], "minute": [30]}}, {"set_alarm": {"hour": [7], "minute": [0]}}]
+    calls = [ToolCall("set_alarm", {"hour": 7, "minute": 0}), alarm()]
+    assert check_calls(calls, expected, TOOLS).passed
+
+
+def test_standardize_string_matches_bfcl() -> None:
+    assert standardize_string("New York, NY") == "newyorkny"
+    assert standardize_string("it's a_b-c.d/e*f^g") == 'it"sabcdefg'
+
+
+# --- each error type -------------------------------------------------------------------------------
+
+
+def test_parse_error_when_nothing_valid() -> None:
+    errors = [ParseError('{"name": "set_alarm"', "invalid JSON: Expecting ',' delimiter at char 31")]
+    result = check_calls([], [ALARM_6_30], TOOLS, errors)
+    assert not result.passed
+    assert result.error_type == "parse_error"
+    assert "Expecting ',' delimiter at char 31" in result.reason
+
+
+def test_parse_error_alongside_matching_call_still_fails() -> None:
+    result = check_calls([alarm()], [ALARM_6_30], TOOLS, [ParseError("x", "unterminated <tool_call> block")])
+    assert result.error_type == "parse_error"
+    assert "unterminated" in result.reason
+    assert result.matched == 1
+
+
+def test_wrong_func_name() -> None:
+    result = check_calls([ToolCall("show_notification", {"title": "a", "body": "b"})], [ALARM_6_30], TOOLS)
+    assert result.error_type == "wrong_func_name"
+    assert "set_alarm" in result.reason and "show_notification" in result.reason
+
+
+def test_wrong_func_name_for_tool_that_does_not_exist() -> None:
+    result = check_calls([ToolCall("get_weather", {"city": "Paris"})], [ALARM_6_30], TOOLS)
+    assert result.error_type == "wrong_func_name"
+    assert "get_weather" in result.reason and "not one of the offered tools" in result.reason
+
+
+def test_missing_required() -> None:
+    result = check_calls([ToolCall("set_alarm", {"hour": 6})], [ALARM_6_30], TOOLS)
+    assert result.error_type == "missing_required"
+    assert result.reason == "set_alarm: required param minute is missing"
+
+
+def test_unexpected_param() -> None:
+    result = check_calls([alarm(seconds=0)], [ALARM_6_30], TOOLS)
+    assert result.error_type == "unexpected_param"
+    assert "seconds" in result.reason
+
+
+def test_string_rejected_for_integer() -> None:
+    result = check_calls([ToolCall("set_alarm", {"hour": "6", "minute": 30})], [ALARM_6_30], TOOLS)
+    assert result.error_type == "wrong_type"
+    assert result.reason == 'set_alarm: hour expected integer, got string "6"'
+
+
+def test_bool_rejected_as_integer() -> None:
+    result = check_calls([ToolCall("set_alarm", {"hour": True, "minute": 30})], [ALARM_6_30], TOOLS)
+    assert result.error_type == "wrong_type"
+    assert "got boolean" in result.reason
+
+
+def test_float_rejected_for_integer() -> None:
+    assert check_calls([ToolCall("set_alarm", {"hour": 6.5, "minute": 30})], [ALARM_6_30], TOOLS).error_type == (
+        "wrong_type"
+    )
+
+
+def test_array_items_type_checked() -> None:
+    result = check_calls([ToolCall("calc_area", {"base": 1.0, "sides": [3, "4"]})], [{"calc_area": {}}], TOOLS)
+    assert result.error_type == "wrong_type"
+    assert "sides[1]" in result.reason
+
+
+def test_dict_type_checked() -> None:
+    result = check_calls([ToolCall("calc_area", {"base": 1.0, "options": "metric"})], [{"calc_area": {}}], TOOLS)
+    assert result.error_type == "wrong_type"
+    assert "options expected dict" in result.reason
+
+
+def test_enum_enforced() -> None:
+    ok = check_calls([ToolCall("screen_scroll", {"direction": "down"})], [{"screen_scroll": {}}], TOOLS)
+    assert ok.passed
+    result = check_calls([ToolCall("screen_scroll", {"direction": "downward"})], [{"screen_scroll": {}}], TOOLS)
+    assert result.error_type == "wrong_value"
+    assert "direction must be one of" in result.reason and "downward" in result.reason
+
+
+def test_wrong_value_reason() -> None:
+    result = check_calls([ToolCall("set_alarm", {"hour": 18, "minute": 30})], [ALARM_6_30], TOOLS)
+    assert result.error_type == "wrong_value"
+    assert result.reason == "set_alarm: hour expected one of [6], got 18"
+    assert result.matched == 0 and result.value == 0.0
+
+
+def test_optional_param_expected_but_omitted() -> None:
+    expected = [{"set_alarm": {"hour": [6], "minute": [30], "label": ["wake up"]}}]
+    result = check_calls([alarm()], expected, TOOLS)
+    assert result.error_type == "wrong_value"
+    assert result.reason == "set_alarm: optional param label expected but omitted"
+
+
+def test_wrong_count_too_few() -> None:
+    result = check_calls([alarm()], [ALARM_6_30, NOTIFY], TOOLS)
+    assert result.error_type == "wrong_count"
+    assert result.reason == "expected 2 calls (set_alarm, show_notification), got 1 (set_alarm)"
+    assert result.matched == 1 and result.value == 0.5
+
+
+def test_wrong_count_too_many() -> None:
+    result = check_calls([alarm(), alarm()], [ALARM_6_30], TOOLS)
+    assert result.error_type == "wrong_count"
+    assert result.matched == 1
+
+
+def test_wrong_count_when_no_call_made() -> None:
+    result = check_calls([], [ALARM_6_30], TOOLS)
+    assert result.error_type == "wrong_count"
+    assert "no tool call was made" in result.reason
+
+
+def test_equal_counts_report_specific_error_of_best_match() -> None:
+    calls = [ToolCall("show_notification", {"title": "Meeting", "body": "Standup at 11"}), alarm()]
+    result = check_calls(calls, [ALARM_6_30, NOTIFY], TOOLS)
+    assert result.error_type == "wrong_value"
+    assert "body" in result.reason and "Standup at 11" in result.reason
+    assert result.matched == 1
+
+
+def test_missing_call_explained_by_parse_error() -> None:
+    result = check_calls([alarm()], [ALARM_6_30, NOTIFY], TOOLS, [ParseError("x", "unterminated <tool_call> block")])
+    assert result.error_type == "parse_error"
+    assert result.matched == 1
+
+
+def test_unexpected_call_when_none_expected() -> None:
+    result = check_calls([alarm()], [], TOOLS)
+    assert result.error_type == "unexpected_call"
+    assert result.reason == "expected no tool call, got set_alarm(hour=6, minute=30)"
+    assert check_calls([], [], TOOLS).passed
+
+
+def test_parse_error_when_none_expected() -> None:
+    result = check_calls([], [], TOOLS, [ParseError("{", "invalid JSON: Expecting value at char 1")])
+    assert result.error_type == "parse_error"
+
+
+# --- chain mode ------------------------------------------------------------------------------------
+
+
+def test_chain_first_call_only_passes_with_partial_value() -> None:
+    result = check_calls([alarm()], [ALARM_6_30, NOTIFY], TOOLS, match="chain")
+    assert result.passed
+    assert (result.matched, result.expected, result.value) == (1, 2, 0.5)
+
+
+def test_chain_counts_later_matching_calls() -> None:
+    calls = [
+        alarm(),
+        ToolCall("screen_scroll", {"direction": "up"}),
+        ToolCall("show_notification", {"title": "Meeting", "body": "Standup at 10"}),
+    ]
+    result = check_calls(calls, [ALARM_6_30, NOTIFY], TOOLS, match="chain")
+    assert result.passed and result.value == 1.0
+
+
+def test_chain_wrong_first_call_fails() -> None:
+    result = check_calls(
+        [ToolCall("show_notification", {"title": "Meeting", "body": "Standup at 10"}), alarm()],
+        [ALARM_6_30, NOTIFY],
+        TOOLS,
+        match="chain",
+    )
+    assert result.error_type == "wrong_func_name"
+    assert result.reason.startswith("first call:")
+
+
+def test_chain_invalid_later_call_fails() -> None:
+    result = check_calls(
+        [alarm(), ToolCall("show_notification", {"title": "Meeting"})], [ALARM_6_30, NOTIFY], TOOLS, match="chain"
+    )
+    assert result.error_type == "missing_required"
+    assert "body" in result.reason
+    assert result.matched == 1
+
+
+def test_chain_later_call_to_unknown_tool_fails() -> None:
+    result = check_calls([alarm(), ToolCall("launch_rocket", {})], [ALARM_6_30, NOTIFY], TOOLS, match="chain")
+    assert result.error_type == "wrong_func_name"
+    assert "launch_rocket" in result.reason
+
+
+# --- configuration ---------------------------------------------------------------------------------
+
+
+def test_expected_function_not_offered_is_config_error() -> None:
+    with pytest.raises(ConfigError, match="get_weather"):
+        check_calls([], [{"get_weather": {}}], TOOLS)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"calls": {"set_alarm": {}}}, "non-empty list"),
+        ({"calls": []}, "no_tool_call"),
+        ({"calls": [{"set_alarm": {}, "screen_home": {}}]}, "one function name"),
+        ({"calls": [{"set_alarm": {"hour": 6}}]}, r"calls\[0\].set_alarm.hour must be a non-empty list"),
+        ({"calls": [{"set_alarm": {"hour": []}}]}, "non-empty list"),
+        ({"calls": [{"set_alarm": [6]}]}, "must map parameter names"),
+        ({"calls": [ALARM_6_30], "match": "any"}, "match must be one of all, chain"),
+    ],
+)
+def test_factory_validates_arguments(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        tool_call(**kwargs)
+
+
+# --- the registered scorers ------------------------------------------------------------------------
+
+
+def test_tool_call_scorer_pass_and_fail() -> None:
+    fn = tool_call(calls=[ALARM_6_30])
+    good = fn(make_case(), Completion(text="", tool_calls=[alarm()]))
+    assert good.passed and good.name == "tool_call" and good.value == 1.0 and good.error_type is None
+    bad = fn(make_case(), Completion(text="", tool_calls=[ToolCall("set_alarm", {"hour": 18, "minute": 30})]))
+    assert not bad.passed
+    assert bad.error_type == "wrong_value"
+    assert bad.reason == "set_alarm: hour expected one of [6], got 18"
+    assert bad.value == 0.0
+
+
+def test_tool_call_scorer_chain_value() -> None:
+    fn = tool_call(calls=[ALARM_6_30, NOTIFY], match="chain")
+    score = fn(make_case(), Completion(text="", tool_calls=[alarm()]))
+    assert score.passed and score.value == 0.5
+
+
+def test_tool_call_scorer_yaml_none_params_means_no_args() -> None:
+    fn = tool_call(calls=[{"screen_scroll": None}])
+    assert fn(make_case(), Completion(text="", tool_calls=[ToolCall("screen_scroll", {"direction": "up"})])).passed
+
+
+def test_tool_call_scorer_names_case_on_config_error() -> None:
+    fn = tool_call(calls=[ALARM_6_30])
+    with pytest.raises(ConfigError, match="case 'c1'"):
+        fn(make_case(tools=[]), Completion(text="", tool_calls=[alarm()]))
+
+
+def test_no_tool_call_scorer() -> None:
+    fn = no_tool_call()
+    good = fn(make_case(), Completion(text="It is 4.", visible="It is 4."))
+    assert good.passed and good.error_type is None
+    bad = fn(make_case(), Completion(text="", tool_calls=[alarm(label="x")]))
+    assert bad.error_type == "unexpected_call"
+    assert "set_alarm(hour=6, minute=30" in bad.reason
+    broken = fn(make_case(), Completion(text="", parse_errors=[ParseError("{", "invalid JSON: x")]))
+    assert broken.error_type == "parse_error" and "invalid JSON" in broken.reason
+
+
+def test_registered_through_build_scorer() -> None:
+    from harness.scoring import build_scorer
+
+    fn = build_scorer("tool_call", calls=[ALARM_6_30])
+    score = fn(make_case(), Completion(text="", tool_calls=[alarm()]))
+    assert score.passed and score.args == {"calls": [ALARM_6_30]}
+    with pytest.raises(ConfigError):
+        build_scorer("tool_call", calls="set_alarm")

@@ -1,0 +1,218 @@
+"""The pytest plugin end to end on the scripted back end, with pytester."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "set_alarm",
+            "description": "Set an alarm",
+            "parameters": {
+                "type": "object",
+                "properties": {"hour": {"type": "integer"}, "minute": {"type": "integer"}},
+                "required": ["hour", "minute"],
+            },
+        },
+    }
+]
+
+SUITE = """
+name: mini
+version: "3"
+system_prompts:
+  main: You are a frog.
+default_system: main
+tools_file: tools.json
+generation: {max_tokens: 32}
+cases:
+  - id: alarm
+    category: tools
+    prompt: Wake me at 6:30
+    checks:
+      - tool_call: {calls: [{set_alarm: {hour: [6], minute: [30]}}]}
+  - id: chat
+    category: talk
+    prompt: Hello
+    checks:
+      - no_tool_call: {}
+      - short: {max_words: 10}
+  - id: chat2
+    category: talk
+    prompt: How are you?
+    checks:
+      - no_tool_call: {}
+"""
+
+GOOD = {
+    "alarm": '<tool_call>{"name": "set_alarm", "arguments": {"hour": 6, "minute": 30}}</tool_call>',
+    "chat": "Ribbit! Hi there 🐸",
+    "chat2": "Hopping along!",
+}
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    (pytester.path / "suites" / "mini").mkdir(parents=True)
+    (pytester.path / "suites" / "mini" / "suite.yaml").write_text(SUITE)
+    (pytester.path / "suites" / "mini" / "tools.json").write_text(json.dumps(TOOLS))
+    (pytester.path / "suites" / "gates.yaml").write_text("suites:\n  mini:\n    pass_rate: 0.6\n")
+    return pytester
+
+
+def _responses(p: pytest.Pytester, data: dict) -> str:
+    path = p.path / "responses.json"
+    path.write_text(json.dumps(data))
+    return f"scripted:{path}"
+
+
+def _run(p: pytest.Pytester, model: str, *args: str) -> pytest.RunResult:
+    return p.runpytest("-p", "harness.pytest_plugin", "suites", "--model", model, "--results", "out", *args)
+
+
+def _records(p: pytest.Pytester) -> list[dict]:
+    return [json.loads(line) for line in (p.path / "out" / "results.jsonl").read_text().splitlines()]
+
+
+def test_all_gates_met_exits_0_and_writes_results_and_manifest(project: pytest.Pytester) -> None:
+    result = _run(project, _responses(project, GOOD))
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(
+        ["*mini: 3/3 (100%) cases passed*", "*PASS mini: overall pass rate 100%*", "*verdict: all gates met (exit 0)*"]
+    )
+    recs = _records(project)
+    assert [r["case_id"] for r in recs] == ["alarm", "chat", "chat2"]
+    assert recs[0]["tool_calls"] == [{"name": "set_alarm", "arguments": {"hour": 6, "minute": 30}}]
+    assert recs[0]["nodeid"] == "suites/mini/suite.yaml::tools::alarm"
+    assert {c["name"] for c in recs[1]["checks"]} == {"no_tool_call", "short"}
+    manifest = json.loads((project.path / "out" / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["exit_code"] == 0
+    assert manifest["suites"]["mini"]["version"] == "3"
+    assert len(manifest["model"]["model_sha256"]) == 64
+    assert manifest["decoding"]["temperature"] == 0.0
+
+
+def test_single_failed_case_still_exits_0_when_gates_pass(project: pytest.Pytester) -> None:
+    result = _run(
+        project,
+        _responses(
+            project,
+            GOOD | {"chat2": '<tool_call>{"name": "set_alarm", "arguments": {"hour": 1, "minute": 2}}</tool_call>'},
+        ),
+    )
+    assert result.ret == 0  # 2/3 = 67% >= 60%
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["*no_tool_call: expected no tool call, got set_alarm*"])
+
+
+def test_gate_failure_exits_1_with_a_sentence(project: pytest.Pytester) -> None:
+    bad = GOOD | {"alarm": "Sure! Alarm set.", "chat": "one two three four five six seven eight nine ten eleven"}
+    result = _run(project, _responses(project, bad))
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*FAIL mini: overall pass rate 33% (1/3) is below the 60% gate.*"])
+    assert json.loads((project.path / "out" / "manifest.json").read_text())["exit_code"] == 1
+
+
+def test_gate_override_on_the_command_line(project: pytest.Pytester) -> None:
+    result = _run(
+        project, _responses(project, GOOD), "--gate", "mini.category_pass_rate.talk=1.0", "--gate", "mini.pass_rate=1"
+    )
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*PASS mini: category talk pass rate 100% (2/2) meets the 100% gate.*"])
+
+
+def test_too_many_errors_exits_2(project: pytest.Pytester) -> None:
+    result = _run(project, _responses(project, GOOD | {"chat": {"error": "model crashed"}}))
+    assert result.ret == 2  # 1/3 errored > max_error_rate 0.1
+    rec = next(r for r in _records(project) if r["case_id"] == "chat")
+    assert rec["outcome"] == "error" and rec["error"] == "model crashed"
+
+
+def test_broken_json_is_a_parse_error_not_a_crash(project: pytest.Pytester) -> None:
+    result = _run(
+        project,
+        _responses(
+            project, GOOD | {"alarm": '<tool_call>{"name": "set_alarm", "arguments": {"hour": 6,, }}</tool_call>'}
+        ),
+    )
+    rec = next(r for r in _records(project) if r["case_id"] == "alarm")
+    assert rec["outcome"] == "failed" and rec["checks"][0]["error_type"] == "parse_error"
+    assert result.ret == 0
+
+
+def test_k_selects_by_category_and_case(project: pytest.Pytester) -> None:
+    result = _run(project, _responses(project, GOOD), "-k", "talk and not chat2")
+    result.assert_outcomes(passed=1)
+    assert [r["case_id"] for r in _records(project)] == ["chat"]
+
+
+def test_ids_are_suite_file_category_case(project: pytest.Pytester) -> None:
+    result = project.runpytest("-p", "harness.pytest_plugin", "suites", "--collect-only", "-q")
+    result.stdout.fnmatch_lines(["suites/mini/suite.yaml::tools::alarm", "suites/mini/suite.yaml::talk::chat"])
+    assert not (project.path / "runs").exists()  # collecting loads no model and writes nothing
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "file is empty"),
+        (b"hello, I am text\n", "not a GGUF file"),
+        (b"\x00\x01\x02\x03" * 100, "not a GGUF file"),
+    ],
+)
+def test_bad_model_file_exits_2_with_one_line(project: pytest.Pytester, content: bytes, message: str) -> None:
+    model = project.path / "model.gguf"
+    model.write_bytes(content)
+    result = _run(project, str(model))
+    assert result.ret == 2
+    result.stdout.fnmatch_lines([f"*harness: {model}: {message}*"])
+    assert not (project.path / "out").exists()
+
+
+def test_missing_model_exits_2(project: pytest.Pytester) -> None:
+    result = _run(project, "nope.gguf")
+    assert result.ret == 2
+    result.stdout.fnmatch_lines(["*harness: nope.gguf: no such file; pass a .gguf file path or 'default'*"])
+
+
+def test_malformed_suite_is_a_collection_error_naming_the_file(project: pytest.Pytester) -> None:
+    (project.path / "suites" / "mini" / "suite.yaml").write_text(SUITE.replace("tool_call:", "tool_cal:"))
+    result = _run(project, _responses(project, GOOD))
+    assert result.ret == 2
+    result.stdout.fnmatch_lines(["*suite.yaml: case 'alarm': Unknown scorer 'tool_cal'. Did you mean: tool_call?*"])
+
+
+def test_bad_gate_config_exits_2(project: pytest.Pytester) -> None:
+    result = _run(project, _responses(project, GOOD), "--gate", "mini.pass_rate=lots")
+    assert result.ret == 2
+    result.stdout.fnmatch_lines(["*--gate value 'lots' is not a number*"])
+
+
+def test_existing_results_are_not_overwritten(project: pytest.Pytester) -> None:
+    model = _responses(project, GOOD)
+    assert _run(project, model).ret == 0
+    result = _run(project, model)
+    assert result.ret == 2
+    result.stdout.fnmatch_lines(["*already holds a run*--results-overwrite*"])
+    assert _run(project, model, "--results-overwrite").ret == 0
+
+
+def test_ordinary_test_failures_are_not_hidden_by_gates(project: pytest.Pytester) -> None:
+    project.makepyfile(test_other="def test_x():\n    assert False\n")
+    result = project.runpytest(
+        "-p",
+        "harness.pytest_plugin",
+        "suites",
+        "test_other.py",
+        "--model",
+        _responses(project, GOOD),
+        "--results",
+        "out",
+    )
+    assert result.ret == 1

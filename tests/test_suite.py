@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harness.errors import ConfigError
+from harness.suite import load_suite
+
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "set_alarm",
+            "parameters": {"type": "object", "properties": {"hour": {"type": "integer"}}, "required": ["hour"]},
+        },
+    }
+]
+
+
+def _write(tmp_path: Path, body: str) -> Path:
+    (tmp_path / "tools.json").write_text(json.dumps(TOOLS))
+    path = tmp_path / "suite.yaml"
+    path.write_text(body)
+    return path
+
+
+HEAD = """name: s
+version: "1"
+system_prompts: {main: hi}
+default_system: main
+tools_file: tools.json
+"""
+
+
+def test_common_checks_are_added_to_every_case(tmp_path: Path) -> None:
+    suite = load_suite(
+        _write(
+            tmp_path,
+            HEAD
+            + """common_checks:
+  - no_repetition: {}
+cases:
+  - {id: a, category: x, prompt: p, checks: [{no_tool_call: {}}]}
+  - {id: b, category: x, prompt: p, checks: [{short: {max_words: 5}}]}
+""",
+        )
+    )
+    assert [[c.name for c in case.checks] for case in suite.cases] == [
+        ["no_tool_call", "no_repetition"],
+        ["short", "no_repetition"],
+    ]
+    assert suite.cases[0].messages == [{"role": "system", "content": "hi"}, {"role": "user", "content": "p"}]
+    assert suite.cases[0].max_tokens == 200
+
+
+def test_expected_tool_must_be_offered(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="case 'a': tool_call expects 'web_search', which is not among"):
+        load_suite(
+            _write(
+                tmp_path,
+                HEAD
+                + """cases:
+  - {id: a, category: x, prompt: p, checks: [{tool_call: {calls: [{web_search: {query: [x]}}]}}]}
+""",
+            )
+        )
+    with pytest.raises(ConfigError, match="offered to this case \\(none\\)"):
+        load_suite(
+            _write(
+                tmp_path,
+                HEAD
+                + """cases:
+  - {id: a, category: x, prompt: p, tools: false, checks: [{tool_call: {calls: [{set_alarm: {hour: [1]}}]}}]}
+""",
+            )
+        )
+
+
+@pytest.mark.parametrize(
+    "cases, message",
+    [
+        ("  - {id: a, category: x, prompt: p, checks: [{no_tool_call: {}}], extra: 1}", "Extra inputs"),
+        (
+            "  - {id: a, category: x, prompt: p, checks: [{no_tool_call: {}}]}\n"
+            "  - {id: a, category: x, prompt: q, checks: [{no_tool_call: {}}]}",
+            "case id 'a' appears twice",
+        ),
+        ("  - {id: a, category: x, prompt: p, system: nope, checks: [{no_tool_call: {}}]}", "names system prompt"),
+        ("  - {id: a, category: x, prompt: p, checks: [{short: {max_words: 5}, no_tool_call: {}}]}", "one mapping"),
+        ("  - {id: 'bad id', category: x, prompt: p, checks: []}", "should match pattern"),
+    ],
+)
+def test_malformed_suites_name_the_file_and_problem(tmp_path: Path, cases: str, message: str) -> None:
+    path = _write(tmp_path, HEAD + "cases:\n" + cases + "\n")
+    with pytest.raises(ConfigError, match=message) as exc:
+        load_suite(path)
+    assert str(path) in str(exc.value)
+
+
+def test_yaml_syntax_error_names_the_file(tmp_path: Path) -> None:
+    path = _write(tmp_path, HEAD + "cases: [\n")
+    with pytest.raises(ConfigError, match="invalid YAML"):
+        load_suite(path)
