@@ -169,6 +169,10 @@ def _parse_block(content: str) -> tuple[list[ToolCall], list[ParseError]]:
         values = _decode_sequence(body)
     except json.JSONDecodeError as exc:
         return [], [ParseError(_clip(body), _json_error(exc))]
+    return _calls_from_values(values, body)
+
+
+def _calls_from_values(values: list[Any], body: str) -> tuple[list[ToolCall], list[ParseError]]:
     calls: list[ToolCall] = []
     errors: list[ParseError] = []
     for value in values:
@@ -239,13 +243,7 @@ def _parse_json_candidate(body: str) -> tuple[list[ToolCall], list[ParseError]] 
         return None  # complete JSON followed by prose: not a bare call (the embedded search may find it)
     if not all(_is_call_shaped(v) for v in values):
         return None
-    calls: list[ToolCall] = []
-    errors: list[ParseError] = []
-    for value in values:
-        got_calls, got_errors = _calls_from_value(value, body)
-        calls += got_calls
-        errors += got_errors
-    return calls, errors
+    return _calls_from_values(values, body)
 
 
 def _parse_untagged(text: str) -> tuple[list[ToolCall], list[ParseError], str]:

@@ -254,20 +254,25 @@ def frog_voice(markers: list[str] | None = None, min_hits: int = 1) -> ScoreFn:
     return score
 
 
-@scorer("no_toxic_positivity")
-def no_toxic_positivity(phrases: list[str] | None = None) -> ScoreFn:
-    """No canned assistant positivity ("happy to help", "everything happens for a reason", "as an AI" ...)."""
-    name = "no_toxic_positivity"
-    listed = list(DEFAULT_TOXIC_POSITIVITY) if phrases is None else _phrases(name, "phrases", phrases)
+def _phrase_scorer(name: str, listed: list[str], kind: str) -> ScoreFn:
+    """A scorer that fails when the prose contains any of ``listed`` (a ``kind`` such as "banned phrase")."""
     regex = _phrase_regex(listed)
 
     def score(case: Case, completion: Completion) -> Score:
         found = _find_phrase(regex, listed, completion.visible)
         if found is not None:
-            return Score(name, False, f"uses the canned phrase {found!r}", 0.0)
-        return Score(name, True, f"none of {len(listed)} canned phrases", 1.0)
+            return Score(name, False, f"uses the {kind} {found!r}", 0.0)
+        return Score(name, True, f"none of {_plural(len(listed), kind)}", 1.0)
 
     return score
+
+
+@scorer("no_toxic_positivity")
+def no_toxic_positivity(phrases: list[str] | None = None) -> ScoreFn:
+    """No canned assistant positivity ("happy to help", "everything happens for a reason", "as an AI" ...)."""
+    name = "no_toxic_positivity"
+    listed = list(DEFAULT_TOXIC_POSITIVITY) if phrases is None else _phrases(name, "phrases", phrases)
+    return _phrase_scorer(name, listed, "canned phrase")
 
 
 @scorer("short")
@@ -358,15 +363,7 @@ def banned_phrases(phrases: list[str]) -> ScoreFn:
     """None of ``phrases`` appears in the prose."""
     name = "banned_phrases"
     listed = _phrases(name, "phrases", phrases)
-    regex = _phrase_regex(listed)
-
-    def score(case: Case, completion: Completion) -> Score:
-        found = _find_phrase(regex, listed, completion.visible)
-        if found is not None:
-            return Score(name, False, f"uses the banned phrase {found!r}", 0.0)
-        return Score(name, True, f"none of {_plural(len(listed), 'banned phrase')}", 1.0)
-
-    return score
+    return _phrase_scorer(name, listed, "banned phrase")
 
 
 @scorer("expression_used")
