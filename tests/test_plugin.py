@@ -216,3 +216,27 @@ def test_ordinary_test_failures_are_not_hidden_by_gates(project: pytest.Pytester
         "out",
     )
     assert result.ret == 1
+
+
+def test_last_failed_reruns_only_the_failed_case(project: pytest.Pytester) -> None:
+    model = _responses(project, GOOD | {"chat": "one two three four five six seven eight nine ten eleven"})
+    first = project.runpytest("-p", "harness.pytest_plugin", "suites", "--model", model, "--results", "a")
+    first.assert_outcomes(passed=2, failed=1)
+    again = project.runpytest("-p", "harness.pytest_plugin", "suites", "--model", model, "--results", "b", "--lf")
+    again.assert_outcomes(failed=1)
+    lines = (project.path / "b" / "results.jsonl").read_text().splitlines()
+    assert [json.loads(line)["case_id"] for line in lines] == ["chat"]
+
+
+def test_interrupted_run_keeps_results_and_says_so(project: pytest.Pytester) -> None:
+    project.makeconftest(
+        "import pytest\ndef pytest_runtest_call(item):\n    if item.name == 'chat':\n        raise KeyboardInterrupt\n"
+    )
+    # A subprocess: in-process, the KeyboardInterrupt would reach the outer test session.
+    result = project.runpytest_subprocess(
+        "-p", "harness.pytest_plugin", "suites", "--model", _responses(project, GOOD), "--results", "out"
+    )
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    manifest = json.loads((project.path / "out" / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted" and manifest["exit_code"] is None
+    assert [r["case_id"] for r in _records(project)] == ["alarm"]

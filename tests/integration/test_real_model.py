@@ -139,10 +139,14 @@ def test_pytest_run_on_the_real_model_writes_results(tmp_path: Path) -> None:
     shutil.rmtree(out)
 
 
-@pytest.mark.parametrize("content", [b"", b"not a model\n", bytes(range(256)) * 64])
-def test_bad_model_file_through_pytest_exits_2_in_seconds(tmp_path: Path, content: bytes) -> None:
+@pytest.mark.parametrize("kind", ["empty", "text", "random", "truncated"])
+def test_bad_model_file_through_pytest_exits_2_in_seconds(tmp_path: Path, kind: str) -> None:
     bad = tmp_path / "bad.gguf"
-    bad.write_bytes(content)
+    if kind == "truncated":
+        with resolve_model("default").path.open("rb") as fh:
+            bad.write_bytes(fh.read(30_000_000))
+    else:
+        bad.write_bytes({"empty": b"", "text": b"not a model\n", "random": bytes(range(256)) * 64}[kind])
     cmd = [
         sys.executable,
         "-m",
