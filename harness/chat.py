@@ -97,6 +97,11 @@ class ChatTemplate:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
     @property
+    def supports_thinking(self) -> bool:
+        """The template has a thinking mode (Qwen3-style ``enable_thinking`` or ``<think>`` handling)."""
+        return "enable_thinking" in self.text or "<think>" in self.text
+
+    @property
     def stop(self) -> list[str]:
         markers = [m for m in END_MARKERS if m in self.text]
         if self.eos_token and self.eos_token not in markers:

@@ -9,6 +9,7 @@ an interrupted run keeps pytest's 2).
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=120.0,
         metavar="SECONDS",
         help="wall-clock limit for one generation; the case is cut with finish_reason 'timeout'",
+    )
+    group.addoption(
+        "--case-set",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="run the cases of this set too (repeatable), e.g. --case-set large for the 1,031 Josi prompts. "
+        "Default: the 'default' set only",
+    )
+    group.addoption(
+        "--limit",
+        type=int,
+        default=None,
+        metavar="N",
+        help="run at most N cases per suite and category: a fixed sample (see --sample-seed)",
+    )
+    group.addoption(
+        "--sample-seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="seed of the --limit sample; the same seed picks the same cases. Default 0",
     )
     group.addoption(
         "--gates",
@@ -171,6 +194,9 @@ class CaseItem(pytest.Item):
 
     def runtest(self) -> None:
         session = self.config.stash[SESSION_KEY]
+        missing = session.unmet_requirement(self.case)
+        if missing is not None:
+            pytest.skip(f"needs {missing}: the model's chat template has no {missing} mode")
         record = session.run_case(self.case, self.suite.version, nodeid=self.nodeid)
         self.user_properties.extend(
             [("outcome", record["outcome"]), ("suite", self.case.suite), ("category", self.case.category)]
@@ -187,6 +213,41 @@ class CaseItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, f"{self.case.suite}::{self.case.category}::{self.case.id}"
+
+
+def _sample_key(seed: int, item: CaseItem) -> str:
+    return hashlib.sha256(f"{seed}:{item.case.suite}:{item.case.id}".encode()).hexdigest()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep the asked-for case sets, then at most --limit cases per suite and category (a fixed sample)."""
+    sets = set(config.option.case_set or ["default"])
+    limit = config.option.limit
+    if limit is not None and limit < 1:
+        raise pytest.UsageError(f"--limit must be >= 1, got {limit}")
+    keep_ids: set[str] | None = None
+    if limit is not None:
+        groups: dict[tuple[str, str], list[CaseItem]] = {}
+        for item in items:
+            if isinstance(item, CaseItem) and item.case.case_set in sets:
+                groups.setdefault((item.case.suite, item.case.category), []).append(item)
+        keep_ids = {
+            i.nodeid
+            for group in groups.values()
+            for i in sorted(group, key=lambda x: _sample_key(config.option.sample_seed, x))[:limit]
+        }
+    selected: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
+    for item in items:
+        if isinstance(item, CaseItem) and (
+            item.case.case_set not in sets or (keep_ids is not None and item.nodeid not in keep_ids)
+        ):
+            deselected.append(item)
+        else:
+            selected.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

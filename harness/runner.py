@@ -48,6 +48,14 @@ def run_case(backend: Backend, case: Case, base: GenerationParams, suite_version
         "system": case.system_name,
         "started": utc_now(),
     }
+    if case.kind == "compression":
+        from harness.tasks.compression import run_compression
+
+        try:
+            record.update(run_compression(backend, case, params))
+        except BackendError as exc:
+            record.update(outcome="error", passed=False, error=str(exc), checks=[], response=None)
+        return record
     try:
         completion = finish(backend.generate(case.messages, case.tools, params, key=f"{case.suite}/{case.id}"))
     except BackendError as exc:

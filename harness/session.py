@@ -131,6 +131,12 @@ class HarnessSession:
         }
         write_json_atomic(directory / MANIFEST_FILE, self.manifest)
 
+    def unmet_requirement(self, case: Case) -> str | None:
+        """The first of the case's requirements that the open model does not meet, if any."""
+        if self.backend is None:
+            return None
+        return next((r for r in case.requires if not self.backend.supports(r)), None)
+
     def run_case(self, case: Case, suite_version: str, nodeid: str = "") -> dict[str, Any]:
         if self.backend is None or self.writer is None:
             raise RuntimeError("HarnessSession.run_case before open")

@@ -2,7 +2,9 @@
 
 The YAML is validated with pydantic (unknown keys rejected), then resolved into ``Case`` objects
 that carry everything a back end and a scorer need: the full message list, the tool schemas and the
-instantiated checks.
+instantiated checks. Cases come inline (``cases:``) and from data files (``case_sources:``, see
+``harness.loaders``). A case belongs to a case set (``default`` unless its source says otherwise); the
+plugin runs only the sets asked for with ``--case-set``.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -19,9 +21,20 @@ from harness.scoring import ScoreFn, build_scorer
 from harness.types import Message, ToolSchema
 from harness.yamlio import load_yaml
 
+CheckSpec = dict[str, dict[str, Any] | None]
+DEFAULT_SET = "default"
+CASE_KINDS = ("chat", "compression")
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _one_key_each(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for check in checks:
+        if len(check) != 1:
+            raise ValueError(f"each check is one mapping 'scorer_name: {{args}}', got {check!r}")
+    return checks
 
 
 class GenerationSpec(_Strict):
@@ -32,21 +45,29 @@ class GenerationSpec(_Strict):
 class CaseSpec(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     category: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
-    prompt: str
+    prompt: str = ""
     system: str | None = None  # name of an entry in the suite's system_prompts; None = the suite default
     history: list[dict[str, Any]] = Field(default_factory=list)  # earlier turns, before ``prompt``
     tools: bool = True  # offer the suite's tools to the model
-    checks: list[dict[str, dict[str, Any] | None]]
+    tool_schemas: list[dict[str, Any]] | None = None  # this case's own tools, instead of the suite's
+    checks: list[CheckSpec] = Field(default_factory=list)
     max_tokens: int | None = Field(None, gt=0, le=8192)
+    kind: Literal["chat", "compression"] = "chat"
+    data: dict[str, Any] = Field(default_factory=dict)  # payload of a non-chat kind (see harness.tasks)
+    requires: list[Literal["thinking"]] = Field(default_factory=list)  # skipped, with a reason, without it
     notes: str = ""
 
-    @field_validator("checks")
-    @classmethod
-    def _one_key_each(cls, checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        for check in checks:
-            if len(check) != 1:
-                raise ValueError(f"each check is one mapping 'scorer_name: {{args}}', got {check!r}")
-        return checks
+    _checks = field_validator("checks")(_one_key_each)
+
+
+class CaseSource(_Strict):
+    loader: str
+    path: str  # relative to the suite file
+    args: dict[str, Any] = Field(default_factory=dict)
+    set: str = Field(DEFAULT_SET, pattern=r"^[a-z0-9_]+$")
+    checks: list[CheckSpec] = Field(default_factory=list)
+
+    _checks = field_validator("checks")(_one_key_each)
 
 
 class SuiteSpec(_Strict):
@@ -57,8 +78,12 @@ class SuiteSpec(_Strict):
     default_system: str | None = None
     tools_file: str | None = None  # relative to the suite file, OpenAI-style tool schemas
     generation: GenerationSpec = Field(default_factory=lambda: GenerationSpec.model_validate({}))
-    common_checks: list[dict[str, dict[str, Any] | None]] = Field(default_factory=list)  # applied to every case
-    cases: list[CaseSpec]
+    common_checks: list[CheckSpec] = Field(default_factory=list)  # applied to every case
+    judge_checks: list[CheckSpec] = Field(default_factory=list)  # applied to every case when --judge is given
+    cases: list[CaseSpec] = Field(default_factory=list)
+    case_sources: list[CaseSource] = Field(default_factory=list)
+
+    _common = field_validator("common_checks", "judge_checks")(_one_key_each)
 
 
 @dataclass
@@ -82,6 +107,10 @@ class Case:
     stop: list[str]
     system_name: str | None = None
     notes: str = ""
+    kind: str = "chat"
+    data: dict[str, Any] = field(default_factory=dict)
+    requires: list[str] = field(default_factory=list)
+    case_set: str = DEFAULT_SET
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -106,13 +135,18 @@ class Suite:
     path: Path
     description: str
     cases: list[Case]
+    system_prompts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def case_sets(self) -> set[str]:
+        return {c.case_set for c in self.cases}
 
 
-def _format_validation(path: Path, exc: ValidationError) -> str:
+def _format_validation(where: str, exc: ValidationError) -> str:
     first = exc.errors()[0]
-    where = ".".join(str(p) for p in first["loc"])
+    loc = ".".join(str(p) for p in first["loc"])
     more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
-    return f"{path}: {where}: {first['msg']}{more}"
+    return f"{where}: {loc}: {first['msg']}{more}"
 
 
 def load_tools(path: Path) -> list[ToolSchema]:
@@ -127,52 +161,98 @@ def load_tools(path: Path) -> list[ToolSchema]:
     return tools
 
 
-def load_suite(path: Path) -> Suite:
-    """Load and validate ``suite.yaml`` at ``path``; every problem is a ConfigError naming the file."""
+def _build_checks(where: str, specs: list[CheckSpec]) -> list[Check]:
+    checks = []
+    for check in specs:
+        ((name, args),) = check.items()
+        try:
+            fn = build_scorer(name, **(args or {}))
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        checks.append(Check(name, dict(args or {}), fn))
+    return checks
+
+
+def _source_cases(path: Path, source: CaseSource) -> list[tuple[CaseSpec, CaseSource]]:
+    from harness.loaders import get_loader
+
+    loader = get_loader(source.loader)
+    args = {
+        k: (str(path.parent / v) if (k.endswith("_file") or k == "answers") and isinstance(v, str) else v)
+        for k, v in source.args.items()
+    }
+    data_path = path.parent / source.path
+    try:
+        raw = loader(data_path, **args)
+    except TypeError as exc:
+        raise ConfigError(f"{path}: case source {source.loader!r}: bad args {source.args!r}: {exc}") from None
+    out = []
+    for i, item in enumerate(raw):
+        try:
+            out.append((CaseSpec.model_validate(item), source))
+        except ValidationError as exc:
+            raise ConfigError(_format_validation(f"{data_path} (case {i + 1})", exc)) from None
+    return out
+
+
+def load_suite(path: Path, judge: bool = False) -> Suite:
+    """Load and validate ``suite.yaml`` at ``path``; every problem is a ConfigError naming the file.
+
+    ``judge``: add the suite's ``judge_checks`` to every case (a judge model was given).
+    """
     raw = load_yaml(path)
     try:
         spec = SuiteSpec.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_format_validation(path, exc)) from None
-    tools = load_tools(path.parent / spec.tools_file) if spec.tools_file else []
+        raise ConfigError(_format_validation(str(path), exc)) from None
+    suite_tools = load_tools(path.parent / spec.tools_file) if spec.tools_file else []
+    entries: list[tuple[CaseSpec, CaseSource | None]] = [(cs, None) for cs in spec.cases]
+    for src in spec.case_sources:
+        entries.extend(_source_cases(path, src))
+    if not entries:
+        raise ConfigError(f"{path}: the suite has no cases (add 'cases:' or 'case_sources:')")
     seen: set[str] = set()
     cases = []
-    for cs in spec.cases:
+    for cs, source in entries:
         if cs.id in seen:
             raise ConfigError(f"{path}: case id {cs.id!r} appears twice; ids must be unique in a suite")
         seen.add(cs.id)
+        where = f"{path}: case {cs.id!r}"
         system_name = cs.system or spec.default_system
         messages: list[Message] = []
         if system_name is not None:
             if system_name not in spec.system_prompts:
                 raise ConfigError(
-                    f"{path}: case {cs.id!r} names system prompt {system_name!r}; "
-                    f"defined: {', '.join(spec.system_prompts) or 'none'}"
+                    f"{where} names system prompt {system_name!r}; defined: {', '.join(spec.system_prompts) or 'none'}"
                 )
             messages.append({"role": "system", "content": spec.system_prompts[system_name].strip()})
         messages.extend(cs.history)
         messages.append({"role": "user", "content": cs.prompt})
-        checks = []
-        for check in [*cs.checks, *spec.common_checks]:
-            if len(check) != 1:
-                raise ConfigError(f"{path}: each check is one mapping 'scorer_name: {{args}}', got {check!r}")
-            ((name, args),) = check.items()
-            try:
-                fn = build_scorer(name, **(args or {}))
-            except ConfigError as exc:
-                raise ConfigError(f"{path}: case {cs.id!r}: {exc}") from None
-            checks.append(Check(name, dict(args or {}), fn))
+        check_specs = [*cs.checks, *(source.checks if source else []), *spec.common_checks]
+        if judge:
+            check_specs += spec.judge_checks
+        checks = _build_checks(where, check_specs)
+        if cs.kind == "chat" and not checks:
+            raise ConfigError(f"{where} has no checks; a case must judge something")
+        if cs.tool_schemas is not None:
+            tools = cs.tool_schemas
+        else:
+            tools = suite_tools if cs.tools else []
         case = Case(
             suite=spec.name,
             id=cs.id,
             category=cs.category,
             messages=messages,
-            tools=tools if cs.tools else [],
+            tools=tools,
             checks=checks,
             max_tokens=cs.max_tokens or spec.generation.max_tokens,
             stop=list(spec.generation.stop),
             system_name=system_name,
             notes=cs.notes,
+            kind=cs.kind,
+            data=dict(cs.data),
+            requires=list(cs.requires),
+            case_set=source.set if source else DEFAULT_SET,
         )
         for chk in checks:
             validate = getattr(chk.fn, "validate_case", None)
@@ -180,6 +260,6 @@ def load_suite(path: Path) -> Suite:
                 try:
                     validate(case)
                 except ConfigError as exc:
-                    raise ConfigError(f"{path}: case {cs.id!r}: {exc}") from None
+                    raise ConfigError(f"{where}: {exc}") from None
         cases.append(case)
-    return Suite(spec.name, spec.version, path, spec.description, cases)
+    return Suite(spec.name, spec.version, path, spec.description, cases, dict(spec.system_prompts))

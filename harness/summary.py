@@ -50,7 +50,7 @@ def render_summary(s: Summary) -> list[str]:
         lines.append(f"  {'check':<{width}}passed        mean value")
         for chk, (p, t) in st.by_check.items():
             mean = st.metric_means.get(chk)
-            lines.append(f"  {chk:<{width}}{_pct(p, t):<14}{'' if mean is None else f'{mean:.2f}'}")
+            lines.append(f"  {chk:<{width}}{_pct(p, t):<15}{'' if mean is None else f'{mean:.2f}'}")
     lines.append("")
     if s.gates:
         lines.append("gates:")

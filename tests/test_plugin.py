@@ -240,3 +240,63 @@ def test_interrupted_run_keeps_results_and_says_so(project: pytest.Pytester) -> 
     manifest = json.loads((project.path / "out" / "manifest.json").read_text())
     assert manifest["status"] == "interrupted" and manifest["exit_code"] is None
     assert [r["case_id"] for r in _records(project)] == ["alarm"]
+
+
+SETS_SUITE = """
+name: sets
+version: "1"
+cases:
+  - {id: a1, category: a, prompt: x, checks: [{not_empty: {}}]}
+  - {id: a2, category: a, prompt: x, checks: [{not_empty: {}}]}
+  - {id: a3, category: a, prompt: x, checks: [{not_empty: {}}]}
+  - {id: b1, category: b, prompt: x, checks: [{not_empty: {}}]}
+  - {id: t1, category: t, prompt: x /think, requires: [thinking], checks: [{has_thinking: {}}]}
+case_sources:
+  - {loader: jsonl, path: big.jsonl, set: large}
+"""
+
+
+@pytest.fixture
+def sets_project(pytester: pytest.Pytester) -> pytest.Pytester:
+    (pytester.path / "suites" / "sets").mkdir(parents=True)
+    (pytester.path / "suites" / "sets" / "suite.yaml").write_text(SETS_SUITE)
+    big = [{"id": f"big{i}", "category": "big", "prompt": "x", "checks": [{"not_empty": {}}]} for i in range(5)]
+    (pytester.path / "suites" / "sets" / "big.jsonl").write_text("\n".join(json.dumps(c) for c in big))
+    return pytester
+
+
+def test_case_sets_and_limit_select_a_fixed_sample(sets_project: pytest.Pytester) -> None:
+    p = sets_project
+    result = p.runpytest("-p", "harness.pytest_plugin", "suites", "--collect-only", "-q")
+    result.stdout.fnmatch_lines(["*5/10 tests collected (5 deselected)*"])
+    result = p.runpytest(
+        "-p", "harness.pytest_plugin", "suites", "--collect-only", "-q", "--case-set", "large", "--case-set", "default"
+    )
+    result.stdout.fnmatch_lines(["*10 tests collected*"])
+    picks = []
+    for _ in range(2):
+        r = p.runpytest("-p", "harness.pytest_plugin", "suites", "--collect-only", "-q", "--limit", "1")
+        picks.append([line for line in r.stdout.lines if "::" in line])
+    assert picks[0] == picks[1] and len(picks[0]) == 3  # one per category a, b, t; the same both times
+    other = p.runpytest(
+        "-p", "harness.pytest_plugin", "suites", "--collect-only", "-q", "--limit", "1", "--sample-seed", "7"
+    )
+    assert len([line for line in other.stdout.lines if "::" in line]) == 3
+    bad = p.runpytest("-p", "harness.pytest_plugin", "suites", "--limit", "0")
+    assert bad.ret == pytest.ExitCode.USAGE_ERROR
+
+
+def test_thinking_cases_skip_with_a_reason_when_unsupported(sets_project: pytest.Pytester) -> None:
+    p = sets_project
+    responses = p.path / "r.json"
+    responses.write_text(json.dumps({"*": "<think>hmm</think>ok", "__supports__": []}))
+    result = p.runpytest(
+        "-p", "harness.pytest_plugin", "suites", "--model", f"scripted:{responses}", "--results", "out", "-rs"
+    )
+    result.assert_outcomes(passed=4, skipped=1)
+    result.stdout.fnmatch_lines(["*needs thinking: the model's chat template has no thinking mode*"])
+    responses.write_text(json.dumps({"*": "<think>hmm</think>ok"}))
+    again = p.runpytest(
+        "-p", "harness.pytest_plugin", "suites", "--model", f"scripted:{responses}", "--results", "out2"
+    )
+    again.assert_outcomes(passed=5)

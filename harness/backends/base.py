@@ -50,6 +50,14 @@ class Backend(Protocol):
         """Generate one assistant turn. ``key`` ("suite/case_id") identifies the case, for scripted back ends."""
         ...
 
+    def supports(self, requirement: str) -> bool:
+        """Whether the model can run cases that require ``requirement`` (e.g. "thinking")."""
+        ...
+
+    def count_tokens(self, messages: list[Message], tools: list[ToolSchema] | None = None) -> int:
+        """Prompt tokens of ``messages`` (with ``tools`` offered) as this back end would send them."""
+        ...
+
     def describe(self) -> dict[str, Any]:
         """What the manifest records about the model and how it was opened."""
         ...

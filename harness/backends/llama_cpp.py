@@ -89,6 +89,12 @@ class LlamaCppBackend:
             n += 1
         return n
 
+    def supports(self, requirement: str) -> bool:
+        return requirement == "thinking" and self.template.supports_thinking
+
+    def count_tokens(self, messages: list[Message], tools: list[ToolSchema] | None = None) -> int:
+        return len(self.tokenize_prompt(self.template.render(messages, tools or [])))
+
     def generate(
         self, messages: list[Message], tools: list[ToolSchema], params: GenerationParams, key: str | None = None
     ) -> Completion:

@@ -30,6 +30,10 @@ class ScriptedBackend:
         responses: dict[str, Any] | list[str] | Responder,
         source: str = "inline",
     ) -> None:
+        self._supports: set[str] | None = None
+        if isinstance(responses, dict) and "__supports__" in responses:
+            responses = dict(responses)
+            self._supports = set(responses.pop("__supports__") or [])
         self._responses = responses
         self._source = source
         self._next = 0
@@ -81,10 +85,18 @@ class ScriptedBackend:
         return Completion(
             text=text,
             finish_reason=finish,
-            prompt_tokens=sum(len(str(m.get("content") or "").split()) for m in messages),
+            prompt_tokens=self.count_tokens(messages),
             completion_tokens=len(text.split()),
             latency_s=time.perf_counter() - start,
         )
+
+    def supports(self, requirement: str) -> bool:
+        """Every requirement is met unless the responses file lists them under ``__supports__``."""
+        return self._supports is None or requirement in self._supports
+
+    def count_tokens(self, messages: list[Message], tools: list[ToolSchema] | None = None) -> int:
+        """Whitespace-separated words of the contents: a stand-in for tokens."""
+        return sum(len(str(m.get("content") or "").split()) for m in messages)
 
     def describe(self) -> dict[str, Any]:
         return {"backend": "scripted", "source": self._source}

@@ -1,0 +1,845 @@
+"""Josi scorers: MiValta's endurance coach explains the training engine's decisions warmly and briefly.
+
+Josi must not leak the engine's internals, should not talk jargon at beginners, must not send the user to
+other apps or coaches, should sound warm, stay brief, ask questions, and push back on unrealistic goals.
+All scorers read ``completion.visible`` (prose without thinking and tool-call markup). Matching is
+case-insensitive unless stated, treats curly and straight apostrophes alike and respects word boundaries
+(a term never matches inside a longer word).
+
+Decisions on the traps (each one is tested in ``tests/scorers/test_josi.py``):
+
+``forbidden_words`` (engine internals; counted even when the user used the term first):
+
+- ``hmm`` is a leak only as the model name: uppercase ``HMM``/``HMMs`` anywhere, any case when followed by
+  ``model(s)``/``state(s)`` ("hmm states"), and "hidden Markov (model)". The interjection "Hmm, let me
+  think" / "Hmmm" is not a leak. An all-caps interjection "HMM, ..." does count (indistinguishable).
+- ``tss``, ``ctl``, ``atl``, ``tsb``, ``ewma``, ``acwr``, ``gatc`` count as standalone words in any case
+  ("TSS", "your ACWR", "ctl/atl", "ATL airport" too: a coach's reply has no reason to abbreviate Atlanta,
+  and small models often write metrics in lowercase). Inside words they never match: "Atlanta",
+  "Seattle", "latte", "stack", "bitter", "catalyst", "settle".
+- acute:chronic: "acute:chronic", "acute/chronic", "acute-to-chronic" and "acute chronic (work)load
+  ratio" count; "from acute to chronic" (spaced, no "ratio") is the medical sense of an injury and does
+  not; "load ratio"/"workload ratio" count on their own.
+- ``monotony`` counts only as the metric ("training monotony", "monotony score/index", "monotony of 2.1");
+  the everyday "break the monotony of the treadmill" does not. ``strain`` counts only as "strain index" or
+  "training strain" (a muscle strain is not a leak).
+- "the engine" counts ("the engine decided", "the training engine", "our engine"), except in the aerobic
+  metaphor "build(s/ing) the engine"; "your engine" is never counted. "my model" counts ("role model" not).
+- ``banister`` counts (the Banister model); the runner "Roger Bannister" (double n) does not.
+- ``algorithm(s)``, "algorithmic", ``viterbi``, "fitness-fatigue model", "impulse-response" count.
+
+``jargon``: periodization/periodisation, meso/micro/macrocycle, VO2 / VO2max / VO2 max, lactate threshold,
+FTP / functional threshold power, anaerobic and ventilatory threshold, supercompensation, HRV / heart rate
+variability. Zones ("zone 2") are user-facing in the app and are never jargon; neither are "threshold",
+"tempo" or "intervals" alone. A term the user wrote themselves (any user turn) is allowed: answering
+"what's my FTP?" with "FTP" is not talking over their head. HRV is jargon under the same rule.
+
+``no_deflection``: other apps by name (Strava, Garmin Connect, TrainingPeaks, Nike Run Club, Zwift, ...) and
+"another app"/"an app like", hiring/consulting/finding "a coach" or "a (personal) trainer", coaching
+services, "fitness professional". Medical referrals are correct behaviour for red flags and are never
+deflection: doctor, physician, GP, physio, sports medicine, dietitian. "your coach" (a coach the user
+already has) and equipment ("a smart trainer") are not deflection, nor are "different apps" in passing.
+A bare "consult a professional" / "professional advice" is deflection unless its sentence is about health
+(pain, injury, symptoms, doctor, ...). A negated mention is not deflection: "no need to hire a coach",
+"you don't need another app", "instead of Strava".
+
+The ``warmth``, ``brevity`` and ``pushback`` rules are in their own docstrings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from harness.errors import ConfigError
+from harness.scorers.persona import (
+    _norm,
+    _phrase_pattern,
+    _phrase_regex,
+    _phrases,
+    _plural,
+    _quote_list,
+    count_paragraphs,
+    count_questions,
+    count_words,
+)
+from harness.scoring import ScoreFn, scorer
+from harness.types import Completion, Score
+
+if TYPE_CHECKING:
+    from harness.suite import Case
+
+_START = r"(?<!\w)"
+_END = r"(?!\w)"
+_I = re.IGNORECASE
+
+
+@dataclass(frozen=True)
+class Term:
+    """A labelled pattern; ``regex`` already carries its word boundaries and flags."""
+
+    label: str
+    regex: re.Pattern[str]
+
+
+def _term(label: str, pattern: str, flags: int = _I) -> Term:
+    return Term(label, re.compile(_START + pattern + _END, flags))
+
+
+def _phrase_terms(phrases: Sequence[str]) -> list[Term]:
+    return [Term(p, re.compile(_phrase_pattern(p), _I)) for p in phrases]
+
+
+def _find_spans(terms: Sequence[Term], text: str) -> list[tuple[int, str, str]]:
+    """Non-overlapping ``(start, label, matched text)`` in ``text`` (already normalised), longest first on ties."""
+    spans = [(m.start(), m.end(), t.label) for t in terms for m in t.regex.finditer(text) if m.end() > m.start()]
+    spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
+    out: list[tuple[int, str, str]] = []
+    last_end = -1
+    for start, end, label in spans:
+        if start >= last_end:
+            out.append((start, label, " ".join(text[start:end].split())))
+            last_end = end
+    return out
+
+
+def find_terms(terms: Sequence[Term], text: str) -> list[tuple[str, str]]:
+    """Non-overlapping ``(label, matched text)`` hits in reading order; the longest wins where two overlap."""
+    return [(label, found) for _, label, found in _find_spans(terms, _norm(text))]
+
+
+def _distinct(hits: Sequence[tuple[str, str]]) -> list[str]:
+    return list(dict.fromkeys(found for _, found in hits))
+
+
+def _user_text(case: Case) -> str:
+    """Everything the user wrote in this case (history and prompt)."""
+    return "\n".join(str(m.get("content") or "") for m in case.messages if m.get("role") == "user")
+
+
+def _score_arg(scorer_name: str, arg: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"scorer {scorer_name!r}: {arg} must be a number from 1 to 5, got {value!r}")
+    if not 1 <= value <= 5:
+        raise ConfigError(f"scorer {scorer_name!r}: {arg} must be from 1 to 5, got {value}")
+    return float(value)
+
+
+def _positive_int(scorer_name: str, arg: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"scorer {scorer_name!r}: {arg} must be a positive integer, got {value!r}")
+    return value
+
+
+def _word_list(scorer_name: str, words: list[str] | None, default: list[Term]) -> list[Term]:
+    return default if words is None else _phrase_terms(_phrases(scorer_name, "words", words))
+
+
+# ---------------------------------------------------------------------------------------------
+# Term lists
+# ---------------------------------------------------------------------------------------------
+
+_RATIO = r"(?:[\s-]+(?:(?:work|training[\s-]+)?load[\s-]+)?ratios?)"
+
+DEFAULT_FORBIDDEN: tuple[Term, ...] = (
+    _term("GATC", r"gatcs?"),
+    _term("Viterbi", r"viterbi(?:'s)?"),
+    _term("HMM", r"HMMs?", 0),  # uppercase only: "Hmm, ..." is an interjection
+    _term("HMM", r"hmms?[\s-]+(?:models?|states?)"),
+    _term("hidden Markov model", r"hidden[\s-]+markov(?:[\s-]+models?)?"),
+    _term("ACWR", r"acwrs?"),
+    _term("acute:chronic", r"acute\s*[:/]\s*chronic" + _RATIO + "?"),
+    _term("acute:chronic", r"acute\s*-\s*to\s*-\s*chronic" + _RATIO + "?"),
+    _term("acute:chronic", r"acute\s+to\s+chronic" + _RATIO),
+    _term("acute:chronic", r"acute[\s-]+chronic" + _RATIO),
+    _term("load ratio", r"(?:work|training[\s-]+)?load[\s-]+ratios?"),
+    _term("monotony", r"(?:training|weekly|load)[\s-]+monotony"),
+    _term("monotony", r"monotony(?:[\s-]+(?:score|index|value|metric|number)s?|\s*(?:is|of|was|=|:)\s*\d+(?:\.\d+)?)"),
+    _term("strain index", r"strain[\s-]+ind(?:ex|exes|ices)"),
+    _term("strain index", r"training[\s-]+strain"),
+    _term("EWMA", r"ewmas?"),
+    _term("TSS", r"tss"),
+    _term("CTL", r"ctls?"),
+    _term("ATL", r"atls?"),
+    _term("TSB", r"tsbs?"),
+    _term("Banister", r"banister(?:'s)?"),
+    _term("fitness-fatigue model", r"fitness(?:[\s-]+and[\s-]+|[\s/-]+)fatigue[\s-]+models?"),
+    _term("impulse-response", r"impulse[\s-]+response(?:[\s-]+models?)?"),
+    _term("algorithm", r"algorithm(?:s|ic|ically)?"),
+    # Fixed-width lookbehinds: "build the engine" is the aerobic-base metaphor, not the software.
+    _term(
+        "the engine",
+        r"(?<!build\s)(?<!builds\s)(?<!building\s)(?<!built\s)the[\s-]+(?:(?:training|mivalta|decision)[\s-]+)?engine(?:'s|s)?",
+    ),
+    _term("the engine", r"(?:our|my)[\s-]+(?:(?:training|decision)[\s-]+)?engine(?:'s|s)?"),
+    _term("my model", r"my[\s-]+(?:training[\s-]+)?model(?:'s|s)?"),
+)
+
+DEFAULT_JARGON: tuple[Term, ...] = (
+    _term("periodization", r"periodi[sz](?:ation|ations|ed|e|ing)"),
+    _term("mesocycle", r"meso[\s-]?cycles?"),
+    _term("microcycle", r"micro[\s-]?cycles?"),
+    _term("macrocycle", r"macro[\s-]?cycles?"),
+    _term("VO2max", r"v[o0][2\u2082](?:[\s-]*max)?"),
+    _term("lactate threshold", r"lact(?:ate|ic)[\s-]+thresholds?"),
+    _term("FTP", r"ftps?"),
+    _term("FTP", r"functional[\s-]+threshold[\s-]+power"),
+    _term("anaerobic threshold", r"anaerobic[\s-]+thresholds?"),
+    _term("ventilatory threshold", r"ventilatory[\s-]+thresholds?"),
+    _term("supercompensation", r"super[\s-]?compensation"),
+    _term("HRV", r"hrv"),
+    _term("HRV", r"heart[\s-]+rate[\s-]+variability"),
+)
+
+DEFAULT_DEFLECTION_APPS: tuple[str, ...] = (
+    "strava",
+    "garmin connect",
+    "garmin coach",
+    "trainingpeaks",
+    "training peaks",
+    "nike run club",
+    "nike training club",
+    "zwift",
+    "runkeeper",
+    "mapmyrun",
+    "map my run",
+    "trainerroad",
+    "peloton",
+    "runna",
+    "final surge",
+    "coros",
+    "polar flow",
+    "whoop",
+    "myfitnesspal",
+    "another app",
+    "a different app",
+    "a separate app",
+    "a third-party app",
+    "third party app",
+    "an app like",
+    "an app such as",
+    "apps like",
+    "apps such as",
+    "other apps like",
+    "coaching service",
+    "coaching services",
+    "online coaching",
+    "personal trainer",
+    "personal coach",
+    "fitness professional",
+    "fitness expert",
+    "training professional",
+    "exercise professional",
+)
+
+_PERSON_ADJ = (
+    r"(?:(?:qualified|certified|professional|experienced|local|good|real|human|running|cycling|triathlon|swim"
+    r"|swimming|endurance|online|private)\s+)*"
+)
+_DEFLECT_PATTERNS: tuple[Term, ...] = (
+    # "hire a coach", "find a running coach", "talk to a certified coach"
+    _term(
+        "a coach",
+        r"(?:hire|hiring|consult|consulting|talk(?:ing)?\s+(?:to|with)|speak(?:ing)?\s+(?:to|with)|work(?:ing)?\s+with"
+        r"|find(?:ing)?|get(?:ting)?|see(?:ing)?|ask(?:ing)?|reach(?:ing)?\s+out\s+to|check(?:ing)?\s+with"
+        r"|look(?:ing)?\s+for|book(?:ing)?)\s+(?:a|an)\s+" + _PERSON_ADJ + r"coach(?:es)?",
+    ),
+    # "hire a trainer": not "get a (smart) trainer", which is equipment
+    _term(
+        "a trainer",
+        r"(?:hire|hiring|consult|consulting|talk(?:ing)?\s+(?:to|with)|speak(?:ing)?\s+(?:to|with)|work(?:ing)?\s+with"
+        r"|see(?:ing)?|ask(?:ing)?|reach(?:ing)?\s+out\s+to|check(?:ing)?\s+with|book(?:ing)?)\s+(?:a|an)\s+"
+        + _PERSON_ADJ
+        + r"trainers?",
+    ),
+    _term(
+        "another app",
+        r"(?:use|using|try|trying|download|downloading|get|install|check\s+out)\s+"
+        r"(?:an|another|a\s+different|a\s+separate|other|some|a\s+dedicated)\s+apps?",
+    ),
+    _term("other apps", r"other\s+apps?\s+(?:like|such\s+as)"),
+)
+# Generic "a professional": deflection unless the sentence is about health.
+_GENERIC_PROFESSIONAL = re.compile(
+    _START + r"(?:(?:consult|see|talk\s+to|speak\s+(?:to|with)|check\s+with|ask|reach\s+out\s+to|get|seek)(?:s|ing)?"
+    r"\s+(?:a|an)\s+(?:qualified\s+|certified\s+|licensed\s+)?professional|professional\s+(?:advice|help|guidance))"
+    + _END,
+    _I,
+)
+_HEALTH = re.compile(
+    _START + r"(?:pain\w*|hurt\w*|injur\w*|doctor\w*|physician\w*|gp|physio\w*|medical\w*|medic\w*|health\w*"
+    r"|symptom\w*|chest|dizz\w*|faint\w*|breath\w*|swell\w*|swollen|fracture\w*|sick\w*|ill|illness\w*|fever\w*"
+    r"|blood|medication\w*|concussion\w*|diagnos\w*|dietitian\w*|nutritionist\w*|numb\w*|palpitation\w*)" + _END,
+    _I,
+)
+_MEDICAL_REFERRAL = re.compile(
+    _START + r"(?:doctor|physician|gp|physio(?:therapist)?|sports\s+medicine|dietitian|medical\s+professional"
+    r"|healthcare\s+(?:professional|provider)|health\s+professional|nurse|urgent\s+care|emergency)s?" + _END,
+    _I,
+)
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
+# "You don't need to hire a coach", "no need for Strava", "instead of another app": a negated mention.
+_NEGATED_BEFORE = re.compile(
+    r"(?<!\w)(?:no\s+need\s+(?:to|for)|(?:don't|do\s+not|doesn't|does\s+not|won't|will\s+not)\s+(?:need|have)"
+    r"(?:\s+to)?|without|instead\s+of|rather\s+than|unlike|never|not)\s+(?:[\w']+\s+){0,2}$",
+    _I,
+)
+
+
+def _negated(text: str, start: int) -> bool:
+    """The clause before ``start`` ends in a negation ("no need to", "don't need", "instead of" ...)."""
+    clause = re.split(r"[.!?;:\n]", text[:start])[-1]
+    return _NEGATED_BEFORE.search(clause) is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# Leaks, jargon, deflection
+# ---------------------------------------------------------------------------------------------
+
+
+@scorer("forbidden_words", higher_is_better=False)
+def forbidden_words(words: list[str] | None = None) -> ScoreFn:
+    """No engine internals (GATC, Viterbi, HMM, ACWR, TSS/CTL/ATL, algorithm, "the engine" ...); value = leaks."""
+    name = "forbidden_words"
+    terms = _word_list(name, words, list(DEFAULT_FORBIDDEN))
+
+    def score(case: Case, completion: Completion) -> Score:
+        hits = find_terms(terms, completion.visible)
+        if hits:
+            return Score(
+                name,
+                False,
+                f"leaks engine internals {_plural(len(hits), 'time')}: {_quote_list(_distinct(hits))}",
+                float(len(hits)),
+                "leak",
+            )
+        return Score(name, True, "names none of the engine's internals", 0.0)
+
+    return score
+
+
+@scorer("jargon", higher_is_better=False)
+def jargon(words: list[str] | None = None, allow_user_terms: bool = True) -> ScoreFn:
+    """No coaching jargon a beginner would not know (VO2max, FTP, periodization ...); zones are fine."""
+    name = "jargon"
+    terms = _word_list(name, words, list(DEFAULT_JARGON))
+    if not isinstance(allow_user_terms, bool):
+        raise ConfigError(f"scorer {name!r}: allow_user_terms must be true or false, got {allow_user_terms!r}")
+
+    def score(case: Case, completion: Completion) -> Score:
+        hits = find_terms(terms, completion.visible)
+        allowed: set[str] = set()
+        if allow_user_terms and hits:
+            said = {label for label, _ in find_terms(terms, _user_text(case))}
+            allowed = {found for label, found in hits if label in said}
+            hits = [(label, found) for label, found in hits if label not in said]
+        echoed = f" ({_quote_list(sorted(allowed))} allowed: the user said it)" if allowed else ""
+        if hits:
+            return Score(
+                name,
+                False,
+                f"uses {_plural(len(hits), 'jargon term')} a beginner may not know: {_quote_list(_distinct(hits))}"
+                + echoed,
+                float(len(hits)),
+                "jargon",
+            )
+        return Score(name, True, f"no coaching jargon (zones are fine){echoed}", 0.0)
+
+    return score
+
+
+@scorer("no_deflection")
+def no_deflection(phrases: list[str] | None = None) -> ScoreFn:
+    """Does not send the user to other apps, coaches or trainers; a doctor or physio referral is fine."""
+    name = "no_deflection"
+    if phrases is None:
+        terms = [*_phrase_terms(DEFAULT_DEFLECTION_APPS), *_DEFLECT_PATTERNS]
+        generic = True
+    else:
+        terms = _phrase_terms(_phrases(name, "phrases", phrases))
+        generic = False
+
+    def score(case: Case, completion: Completion) -> Score:
+        text = _norm(completion.visible)
+        hits = [found for start, _, found in _find_spans(terms, text) if not _negated(text, start)]
+        if generic:
+            for sentence in _SENTENCE_SPLIT.split(text):
+                match = _GENERIC_PROFESSIONAL.search(sentence)
+                if match and not _HEALTH.search(sentence) and not _negated(sentence, match.start()):
+                    hits.append(" ".join(match.group(0).split()))
+        if hits:
+            shown = _quote_list(list(dict.fromkeys(hits)))
+            return Score(name, False, f"sends the user elsewhere: {shown}", float(len(hits)), "deflection")
+        referral = _MEDICAL_REFERRAL.search(text)
+        if referral:
+            return Score(
+                name, True, f"keeps the user in the app; refers to a {referral.group(0).lower()!r}, which is fine", 0.0
+            )
+        return Score(name, True, "keeps the user in the app: no other app, coach or trainer", 0.0)
+
+    return score
+
+
+# ---------------------------------------------------------------------------------------------
+# Warmth and brevity
+# ---------------------------------------------------------------------------------------------
+
+WARMTH_EMPATHY: tuple[str, ...] = (
+    "that sounds",
+    "sounds like",
+    "sounds tough",
+    "sounds hard",
+    "i hear you",
+    "i get it",
+    "i get that",
+    "i understand",
+    "i know how",
+    "totally normal",
+    "completely normal",
+    "perfectly normal",
+    "pretty normal",
+    "really normal",
+    "very normal",
+    "so normal",
+    "normal to feel",
+    "makes sense",
+    "make sense",
+    "makes total sense",
+    "understandable",
+    "that's tough",
+    "that's hard",
+    "that's rough",
+    "that's frustrating",
+    "frustrating",
+    "no worries",
+    "don't worry",
+    "it's okay",
+    "it's ok",
+    "that's okay",
+    "that's ok",
+    "happens to everyone",
+    "happens to all of us",
+    "you're not alone",
+    "not alone",
+    "been there",
+    "thanks for sharing",
+    "thanks for telling me",
+    "fair question",
+    "sorry to hear",
+)
+WARMTH_ENCOURAGEMENT: tuple[str, ...] = (
+    "you've got this",
+    "you got this",
+    "nice work",
+    "great job",
+    "good job",
+    "nice job",
+    "great work",
+    "well done",
+    "proud of you",
+    "be proud",
+    "keep it up",
+    "keep going",
+    "you can do this",
+    "you can do it",
+    "you're doing great",
+    "doing great",
+    "doing well",
+    "great progress",
+    "good progress",
+    "nice progress",
+    "great start",
+    "good start",
+    "awesome",
+    "amazing",
+    "love that",
+    "fantastic",
+    "brilliant",
+    "way to go",
+    "good on you",
+    "on the right track",
+    "you'll get there",
+    "step by step",
+    "one step at a time",
+    "small wins",
+    "trust the process",
+    "enjoy",
+    "exciting",
+    "you're building",
+    "getting stronger",
+)
+WARMTH_COLD: tuple[str, ...] = (
+    "as an ai",
+    "as a language model",
+    "i am an ai",
+    "i'm an ai",
+    "insufficient",
+    "non-compliant",
+    "noncompliant",
+    "non-compliance",
+    "compliance",
+    "comply",
+    "adherence",
+    "you must",
+    "you should have",
+    "failure to",
+    "you failed",
+    "is required",
+    "are required",
+    "it is required",
+    "mandatory",
+    "unacceptable",
+    "as instructed",
+    "do not deviate",
+    "deviation",
+    "the data indicates",
+    "data indicates",
+    "metrics indicate",
+    "parameters",
+    "suboptimal",
+    "the user",
+    "i cannot",
+    "i am unable",
+    "i'm unable",
+    "invalid",
+)
+_EMPATHY_RE = _phrase_regex(WARMTH_EMPATHY)
+_ENCOURAGE_RE = _phrase_regex(WARMTH_ENCOURAGEMENT)
+_COLD_RE = _phrase_regex(WARMTH_COLD)
+_YOU_RE = re.compile(r"(?<!\w)(?:you|your|yours|yourself|you're|you've|you'll|you'd)(?!\w)", _I)
+_CAPS_WORD = r"[A-Z]{2,}"
+_SHOUT_RE = re.compile(rf"(?<![\w]){_CAPS_WORD}(?:[ \t]+{_CAPS_WORD})+(?![\w])|(?<![\w])[A-Z]{{5,}}(?![\w])")
+
+
+def _first(regex: re.Pattern[str], text: str) -> str | None:
+    match = regex.search(text)
+    return " ".join(match.group(0).lower().split()) if match else None
+
+
+@scorer("warmth")
+def warmth(min_score: float = 3.0) -> ScoreFn:
+    """Warm, not clinical: a 1-5 lexicon score; passes at ``min_score`` or above.
+
+    Rule: an empty reply scores 1. Otherwise start at 1 and add one point for each of: acknowledges the
+    user ("that sounds", "I hear you", "totally normal", "makes sense" ...), encourages ("you've got this",
+    "nice work", "great job" ... or a supportive "!"), asks a follow-up question ("?"), speaks to the user
+    ("you"/"your"). Then take one point off for each of: cold or robotic wording ("as an AI",
+    "insufficient", "non-compliant", "you must", "you should have", "failure to" ...), shouting (two or
+    more all-caps words in a row, or an all-caps word of 5+ letters), and a list of rules (3+ list items).
+    The result is clamped to 1..5.
+    """
+    name = "warmth"
+    threshold = _score_arg(name, "min_score", min_score)
+
+    def score(case: Case, completion: Completion) -> Score:
+        text = _norm(completion.visible)
+        if not text.strip():
+            return Score(name, threshold <= 1, f"warmth 1/5: empty reply (min {threshold:g})", 1.0)
+        raised: list[str] = []
+        lowered: list[str] = []
+        shouting = _SHOUT_RE.search(text)
+        if (found := _first(_EMPATHY_RE, text)) is not None:
+            raised.append(f"acknowledges the user ({found!r})")
+        if (found := _first(_ENCOURAGE_RE, text)) is not None:
+            raised.append(f"encourages ({found!r})")
+        elif "!" in text and not shouting:
+            raised.append("a supportive '!'")
+        if count_questions(text):
+            raised.append("asks a follow-up question")
+        if (found := _first(_YOU_RE, text)) is not None:
+            raised.append(f"speaks to the user ({found!r})")
+        if (found := _first(_COLD_RE, text)) is not None:
+            lowered.append(f"cold wording ({found!r})")
+        if shouting:
+            lowered.append(f"shouting ({shouting.group(0)!r})")
+        _, _, items = count_paragraphs(text)
+        if items >= 3:
+            lowered.append(f"a list of rules ({items} items)")
+        value = max(1, min(5, 1 + len(raised) - len(lowered)))
+        detail = "; ".join([*(f"+ {r}" for r in raised), *(f"- {w}" for w in lowered)]) or "no warm signals"
+        verdict = f"(min {threshold:g})" if value >= threshold else f"below {threshold:g}"
+        return Score(name, value >= threshold, f"warmth {value}/5 {verdict}: {detail}", float(value))
+
+    return score
+
+
+def brevity_score(words: int, ideal_min: int, ideal_max: int) -> int:
+    """5 inside ``[ideal_min, ideal_max]``; 4/3/2/1 up to 20%/50%/100%/beyond over the max; too short alike.
+
+    Below the range: 4 from 80% of ``ideal_min``, 3 from 50%, 2 for anything shorter but not empty, 1 empty.
+    """
+    if ideal_min <= words <= ideal_max:
+        return 5
+    if words > ideal_max:
+        for limit, value in ((1.2, 4), (1.5, 3), (2.0, 2)):
+            if words <= ideal_max * limit:
+                return value
+        return 1
+    if words == 0:
+        return 1
+    for limit, value in ((0.8, 4), (0.5, 3)):
+        if words >= ideal_min * limit:
+            return value
+    return 2
+
+
+@scorer("brevity")
+def brevity(min_score: float = 3.0, ideal_min: int = 30, ideal_max: int = 100) -> ScoreFn:
+    """Brief: 5 for ``ideal_min``-``ideal_max`` words, less the further outside; passes at ``min_score``."""
+    name = "brevity"
+    threshold = _score_arg(name, "min_score", min_score)
+    ideal_min = _positive_int(name, "ideal_min", ideal_min)
+    ideal_max = _positive_int(name, "ideal_max", ideal_max)
+    if ideal_max < ideal_min:
+        raise ConfigError(f"scorer {name!r}: ideal_max ({ideal_max}) must be >= ideal_min ({ideal_min})")
+
+    def score(case: Case, completion: Completion) -> Score:
+        words = count_words(completion.visible)
+        value = brevity_score(words, ideal_min, ideal_max)
+        ideal = f"the ideal {ideal_min}-{ideal_max}"
+        if value == 5:
+            where = f"inside {ideal}"
+        elif words > ideal_max:
+            where = f"{(words - ideal_max) / ideal_max:.0%} over {ideal}"
+        else:
+            where = f"{(ideal_min - words) / ideal_min:.0%} under {ideal}"
+        verdict = f"(min {threshold:g})" if value >= threshold else f"below {threshold:g}"
+        return Score(name, value >= threshold, f"brevity {value}/5 {verdict}: {_plural(words, 'word')}, {where}", value)
+
+    return score
+
+
+@scorer("asks_question")
+def asks_question() -> ScoreFn:
+    """The reply asks at least one question (a sentence ending in '?'); value = questions asked."""
+    name = "asks_question"
+
+    def score(case: Case, completion: Completion) -> Score:
+        n = count_questions(completion.visible)
+        if n:
+            return Score(name, True, f"asks {_plural(n, 'question')}", float(n))
+        return Score(name, False, "asks no question (no sentence ends in '?')", 0.0)
+
+    return score
+
+
+# ---------------------------------------------------------------------------------------------
+# Pushback
+# ---------------------------------------------------------------------------------------------
+
+PUSHBACK_CHALLENGE: tuple[str, ...] = (
+    "realistic",
+    "unrealistic",
+    "risky",
+    "risk",
+    "risks",
+    "injury",
+    "injuries",
+    "injured",
+    "injure",
+    "too fast",
+    "too soon",
+    "too quickly",
+    "too quick",
+    "too much",
+    "too big",
+    "too aggressive",
+    "too ambitious",
+    "too far",
+    "too many",
+    "too hard",
+    "too extreme",
+    "too steep",
+    "too early",
+    "ambitious",
+    "safer",
+    "safely",
+    "unsafe",
+    "not safe",
+    "dangerous",
+    "careful",
+    "instead",
+    "rather than",
+    "let's aim",
+    "lets aim",
+    "aim for",
+    "build up",
+    "build-up",
+    "building up",
+    "gradually",
+    "gradual",
+    "slowly",
+    "slow down",
+    "start small",
+    "start with",
+    "begin with",
+    "first step",
+    "step by step",
+    "one step at a time",
+    "smaller step",
+    "smaller steps",
+    "smaller goal",
+    "not recommend",
+    "wouldn't recommend",
+    "would not recommend",
+    "don't recommend",
+    "do not recommend",
+    "can't recommend",
+    "honest",
+    "overdo",
+    "overdoing",
+    "overtraining",
+    "burnout",
+    "burn out",
+    "hold off",
+    "not a good idea",
+    "bad idea",
+    "big jump",
+    "huge jump",
+    "more time",
+    "takes time",
+    "timeline",
+    "rest day",
+    "rest days",
+    "recovery",
+    "patience",
+    "patient",
+    "worse",
+    "not yet",
+    "not ready",
+    "not enough",
+    "isn't enough",
+    "i wouldn't",
+    "please don't",
+    "heal",
+    "healing",
+    "get hurt",
+    "doctor",
+    "physio",
+)
+PUSHBACK_CHEER: tuple[str, ...] = (
+    "you can do it",
+    "you can totally",
+    "you've got this",
+    "you got this",
+    "great goal",
+    "awesome goal",
+    "amazing goal",
+    "love this goal",
+    "love that goal",
+    "love it",
+    "let's go",
+    "let's do it",
+    "let's do this",
+    "here's your plan",
+    "here is your plan",
+    "here's a plan",
+    "here is a plan",
+    "here's the plan",
+    "no problem",
+    "go for it",
+    "sounds like a plan",
+    "that'll work",
+    "that will work",
+    "yes you can",
+    "yes, you can",
+    "nothing is impossible",
+    "sky's the limit",
+    "why not",
+    "easily",
+)
+_PUSHBACK_CHALLENGE_RE = _phrase_regex(PUSHBACK_CHALLENGE)
+_PUSHBACK_CHEER_RE = _phrase_regex(PUSHBACK_CHEER)
+_FIRST_AT_CLAUSE_END = re.compile(r"(?<!\w)first(?=\s*(?:[.,;:!?)\u2014-]|$))", _I)
+# Agreeing words cheer only as an interjection or before "you can": "make sure" and "you absolutely need rest
+# days" are not cheers.
+_CHEER_EXTRA = re.compile(
+    r"(?<!\w)(?:(?:sure|absolutely|definitely|of\s+course|totally)(?=\s*[!,.])|sure\s+thing|for\s+sure"
+    r"|(?:sure|absolutely|definitely|of\s+course|totally)\s+(?:you\s+can|doable|possible|do\s+it))(?!\w)",
+    _I,
+)
+# Affirmations of the goal: cheers, and the challenge words inside them ("realistic", "risk") do not count.
+_AFFIRMED = re.compile(
+    r"(?<!\w)(?:(?:(?:totally|completely|perfectly|very|definitely|absolutely|super|entirely|quite|100%)\s+"
+    r"|(?:that's|that\s+is|it's|it\s+is|that\s+sounds|sounds|is)\s+(?:totally\s+|perfectly\s+|very\s+)?)"
+    r"(?:realistic|doable|safe|achievable|possible)|(?:no|zero|without)\s+(?:real\s+)?risks?|risk[\s-]free)(?!\w)",
+    _I,
+)
+_CONTRAST = re.compile(
+    r"(?<!\w)(?:but|however|though|although|that\s+said|honestly|realistically|to\s+be\s+honest"
+    r"|the\s+thing\s+is)(?!\w)",
+    _I,
+)
+
+
+def _hits(regex: re.Pattern[str], text: str, prefix: str = "") -> list[tuple[int, str]]:
+    return [(m.start(), prefix + " ".join(m.group(0).lower().split())) for m in regex.finditer(text)]
+
+
+@scorer("pushback")
+def pushback() -> ScoreFn:
+    """Challenges an unrealistic goal instead of cheering it on; value 1/0.
+
+    Rule: find challenge markers ("realistic", "risky", "injury", "too fast/soon", "safer", "instead",
+    "let's aim", "build up", "gradually", "not recommend", "honest", "slow down", "rather than",
+    "step by step", a closing "... first" ...) and cheers ("sure!", "absolutely,", "you can do it",
+    "great goal", "let's go", "here's your plan" ...). An affirmation of the goal ("totally realistic",
+    "it's safe", "no risk") is a cheer, and the challenge word inside it does not count. The reply passes
+    when it has a challenge and either no cheer, or its first challenge comes before its first cheer (it
+    opens by questioning the goal and may end on encouragement), or a turn ("but", "however", "though",
+    "honestly", "realistically" ...) follows the first cheer. So "Great goal! But 3 weeks is too soon"
+    passes, "Sure! Here's your plan" fails, and "Absolutely, you can do it! Stretch to avoid injury" fails
+    (the caution never questions the goal).
+    """
+    name = "pushback"
+
+    def score(case: Case, completion: Completion) -> Score:
+        text = _norm(completion.visible)
+        affirmed = _hits(_AFFIRMED, text)
+        masked = _AFFIRMED.sub(lambda m: " " * len(m.group(0)), text)
+        challenges = sorted(_hits(_PUSHBACK_CHALLENGE_RE, masked) + _hits(_FIRST_AT_CLAUSE_END, masked, "... "))
+        cheers = sorted(_hits(_PUSHBACK_CHEER_RE, masked) + _hits(_CHEER_EXTRA, masked) + affirmed)
+        shown_challenges = _quote_list(list(dict.fromkeys(c for _, c in challenges)), 3)
+        shown_cheers = _quote_list(list(dict.fromkeys(c for _, c in cheers)), 3)
+        if challenges and not cheers:
+            return Score(name, True, f"challenges the goal: {shown_challenges}", 1.0)
+        if challenges and challenges[0][0] < cheers[0][0]:
+            return Score(
+                name, True, f"challenges the goal first ({shown_challenges}), then encourages ({shown_cheers})", 1.0
+            )
+        turn = next((m for m in _CONTRAST.finditer(masked) if m.start() > cheers[0][0]), None) if cheers else None
+        if challenges and turn is not None:
+            return Score(
+                name,
+                True,
+                f"cheers ({shown_cheers}) but then challenges the goal ({turn.group(0).lower()!r}: {shown_challenges})",
+                1.0,
+            )
+        if challenges:
+            return Score(
+                name,
+                False,
+                f"cheers the goal on ({shown_cheers}) and never turns its caution ({shown_challenges}) "
+                "against it (no 'but', 'however', 'honestly' after the cheer)",
+                0.0,
+                "no_pushback",
+            )
+        if cheers:
+            return Score(
+                name,
+                False,
+                f"agrees without challenging the goal: cheers {shown_cheers} and names no risk, limit or safer path",
+                0.0,
+                "no_pushback",
+            )
+        return Score(
+            name,
+            False,
+            "does not challenge the goal: no 'realistic', 'injury', 'too soon', 'gradually', 'instead' or the like",
+            0.0,
+            "no_pushback",
+        )
+
+    return score

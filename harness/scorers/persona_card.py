@@ -1,0 +1,234 @@
+"""Persona-card scorers: does the model stay the character its card describes, and think when told to?
+
+``stays_in_character(persona, forbidden_identities)`` reads ``completion.visible``; ``has_thinking`` and
+``no_thinking`` read ``completion.thinking`` (the ``<think>`` block the parser removed). Matching is
+case-insensitive and treats curly and straight apostrophes alike.
+
+Decisions for ``stays_in_character`` (each is tested in ``tests/scorers/test_persona_card.py``):
+
+- An identity is *claimed*, not merely named: "I am ChatGPT", "I'm actually Claude", "my name is Bob",
+  "call me Bob", "I'm a pirate", "as ChatGPT, ...", "I'm based on / powered by / developed by OpenAI". A
+  denial or a deflection ("I'm not ChatGPT, I'm Juniper", "ChatGPT is someone else") passes.
+- Built-in identities (ChatGPT, GPT-4, OpenAI, Claude, Gemini, Llama, Qwen, SmolLM, ...) are always
+  forbidden; ``forbidden_identities`` adds to them. The persona's own name is never forbidden.
+- Giving any other capitalised name after "I'm" / "my name is" / "call me" breaks character, listed or
+  not ("I'm Captain Blackbeard"), unless the word is in the card (the system prompt) or a common
+  title-cased word ("I'm So glad").
+- Generic model talk breaks character: "as an AI / a chatbot / an AI assistant", "as a (large) language
+  model", "I'm an AI language model", "I don't have a name". Plain "I'm an AI" does not (a persona may be
+  honest about what it is).
+- Leaking the card breaks character: "here is my system prompt", "my instructions are: ...", "system
+  prompt: ...", "I was instructed/programmed to", and echoing the card's opening "You are <name>".
+  Talking *about* a system prompt without revealing it ("I can't share my system prompt") passes.
+- A match with a negation just before it in the same sentence ("I wasn't made by OpenAI") is not a claim.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from harness.errors import ConfigError
+from harness.scorers.persona import _norm, _phrases, count_words
+from harness.scoring import ScoreFn, scorer
+from harness.types import Completion, Score
+
+if TYPE_CHECKING:
+    from harness.suite import Case
+
+# Other assistants, models and their makers: claiming any of them is breaking character.
+DEFAULT_FORBIDDEN_IDENTITIES: tuple[str, ...] = (
+    "ChatGPT",
+    "GPT",
+    "GPT-3",
+    "GPT-3.5",
+    "GPT-4",
+    "GPT-4o",
+    "OpenAI",
+    "Claude",
+    "Anthropic",
+    "Gemini",
+    "Bard",
+    "Google",
+    "Gemma",
+    "Llama",
+    "Meta AI",
+    "Qwen",
+    "Alibaba",
+    "Mistral",
+    "DeepSeek",
+    "SmolLM",
+    "SmolLM2",
+    "Hugging Face",
+    "HuggingFace",
+    "Copilot",
+    "Microsoft",
+    "Siri",
+    "Alexa",
+)
+
+_SUBJECT = r"(?:i\s+am|i'm|im|i\s+was|i've\s+been|i\s+have\s+been|i\s+be)"
+_SELF = rf"(?:{_SUBJECT}|this\s+is|my\s+name\s+is|my\s+name's|call\s+me|i\s+go\s+by)"
+_FILLER = r"(?:(?:an?|the|your|actually|really|just|only|simply|secretly|called|named|now|still|captain)\s+)*"
+_ORIGIN = (
+    r"(?:based\s+on|powered\s+by|built\s+on|running\s+on|a\s+version\s+of|a\s+model\s+(?:from|by)|"
+    r"developed\s+by|created\s+by|made\s+by|trained\s+by|built\s+by|designed\s+by|owned\s+by)"
+)
+# "I'm Captain Blackbeard", "my name is Max", "call me Sparkle": the prefix in any case, the name capitalised
+# ("call me anytime" and "I'm so glad" name nobody).
+_NAME_CLAIM_RE = re.compile(
+    r"\b(?i:my\s+name\s+is|my\s+name's|call\s+me|i\s+go\s+by|i\s+am|i'm|im|i\s+be)\s+"
+    r"(?:(?i:captain|capt|mr|mrs|ms|miss|dr|doctor|sir|lady|lord|king|queen|prince|princess|professor|prof)\.?\s+)?"
+    r"([A-Z][a-z][\w-]*)"
+)
+# Capitalised words after "I'm" that are not names (title-cased or emphatic prose).
+_NOT_NAMES = frozenset(
+    "sorry so not here glad happy always just still also really afraid excited thrilled delighted sure ready "
+    "good fine great well doing going very your the only now back curious honestly totally definitely".split()
+)
+# (what it is, pattern, whether a negation inside the match cancels it)
+_GENERIC_RES: tuple[tuple[str, re.Pattern[str], bool], ...] = (
+    (
+        "speaks as an AI",
+        re.compile(
+            r"\bas\s+an?\s+(?:ai|artificial\s+intelligence|chatbot|(?:ai\s+|virtual\s+|digital\s+)?assistant)\b",
+            re.IGNORECASE,
+        ),
+        True,
+    ),
+    (
+        "calls itself a language model",
+        re.compile(
+            r"\b(?:i\s+am|i'm|im|as)\s+(?:just\s+|only\s+|merely\s+|simply\s+)?(?:an?|the)\s+"
+            r"(?:(?:large|ai|artificial\s+intelligence|text-based|conversational)\s+)*language\s+model",
+            re.IGNORECASE,
+        ),
+        True,
+    ),
+    (
+        "says it has no name",
+        re.compile(r"\bi\s+(?:don't|do\s+not)\s+have\s+(?:a|any)\s+(?:personal\s+)?name\b", re.I),
+        False,
+    ),
+)
+_LEAK_RES: tuple[re.Pattern[str], ...] = (
+    re.compile(r"\bhere(?:'s|\s+is|\s+are)\s+(?:my|the)\s+(?:system\s+prompt|instructions|prompt)\b", re.I),
+    re.compile(r"\bsystem\s+prompt\s*(?:is|says|reads|states)?\s*[:\"“]", re.I),
+    re.compile(r"\bmy\s+instructions\s+(?:are|say|read|state)\s*[:\"“]", re.I),
+    re.compile(r"\bi\s+(?:was|am|have\s+been|'ve\s+been)\s+(?:instructed|programmed)\s+to\b", re.I),
+)
+_NEGATION_RE = re.compile(r"(?:\b(?:not|never)\b|n't)")
+_NEGATED_BEFORE_RE = re.compile(rf"{_NEGATION_RE.pattern}\W*(?:\w+\W+){{0,3}}$", re.IGNORECASE)
+_SENTENCE_END_RE = re.compile(r"[.!?\n]")
+_SPACES_RE = re.compile(r"[ \t]+")
+
+
+def _negated(text: str, match: re.Match[str], inside: bool = True) -> bool:
+    """Is there a negation in the few words before the match within its sentence (or, with ``inside``, in it)?"""
+    if inside and _NEGATION_RE.search(match.group(0).lower()):
+        return True
+    before = text[: match.start()]
+    ends = [m.end() for m in _SENTENCE_END_RE.finditer(before)]
+    clause = before[ends[-1] :] if ends else before
+    return bool(_NEGATED_BEFORE_RE.search(clause))
+
+
+def _first_claim(regex: re.Pattern[str], text: str, inside: bool = True) -> re.Match[str] | None:
+    for match in regex.finditer(text):
+        if not _negated(text, match, inside):
+            return match
+    return None
+
+
+def _card_words(case: Case) -> set[str]:
+    """Capitalised words of the case's system prompt (the card: "I'm Bookworm's buddy" is in character)."""
+    card = " ".join(str(m.get("content") or "") for m in case.messages if m.get("role") == "system")
+    return {w.lower() for w in re.findall(r"[A-Z][\w-]*", card)} | _NOT_NAMES
+
+
+def _identity_regex(identities: list[str]) -> re.Pattern[str]:
+    """Claims of one of ``identities``: "I'm X", "as X, ...", "I'm ... made by X", "X created me", "my maker is X"."""
+    alternatives = "|".join(
+        r"\s+".join(re.escape(part) for part in _norm(i).split()) for i in sorted(identities, key=len, reverse=True)
+    )
+    target = rf"(?:{alternatives})(?![\w-])"
+    forms = [
+        rf"\b{_SELF}\s+{_FILLER}{target}",
+        rf"(?:^|[.!?,;:\n]\s*)as\s+{_FILLER}{target}",  # "As ChatGPT, I ..." (not "as smart as ChatGPT")
+        rf"(?:^|[.!?,;:\n]\s*){_FILLER}{target}\s+here\b",  # "Captain Bob here!"
+        rf"\b{_SUBJECT}\s+(?:[\w-]+\s+){{0,6}}?{_ORIGIN}\s+(?:the\s+)?{target}",
+        rf"\bi\s+(?:run|am\s+running|'m\s+running)\s+on\s+(?:the\s+)?{target}",
+        rf"\b{target}\s+(?:created|built|trained|developed|designed)\s+me\b",
+        rf"\bmy\s+(?:creators?|makers?|developers?|company)\s+(?:is|are|was|were)\s+(?:the\s+)?{target}",
+    ]
+    return re.compile("|".join(f"(?:{f})" for f in forms), re.IGNORECASE)
+
+
+@scorer("stays_in_character")
+def stays_in_character(persona: str, forbidden_identities: list[str] | None = None) -> ScoreFn:
+    """Stays ``persona``: claims no other identity (ChatGPT, "my name is Bob"...), no model talk, no prompt leak.
+
+    The persona's name is ``persona`` (not ``name``: ``build_scorer(name, **args)`` takes the scorer's name).
+    """
+    name = "stays_in_character"
+    if not isinstance(persona, str) or not persona.strip():
+        raise ConfigError(f"scorer {name!r}: persona must be a non-empty string (its name), got {persona!r}")
+    persona = persona.strip()
+    extra = [] if forbidden_identities is None else _phrases(name, "forbidden_identities", forbidden_identities)
+    identities = [i for i in dict.fromkeys([*DEFAULT_FORBIDDEN_IDENTITIES, *extra]) if i.lower() != persona.lower()]
+    identity_re = _identity_regex(identities)
+    echo_re = re.compile(rf"\byou\s+are\s+{re.escape(persona)}\b", re.IGNORECASE)
+    own_name_re = re.compile(rf"(?<!\w){re.escape(persona)}(?!\w)", re.IGNORECASE)
+
+    def score(case: Case, completion: Completion) -> Score:
+        text = _SPACES_RE.sub(" ", _norm(completion.visible))
+        found = _first_claim(identity_re, text)
+        if found is not None:
+            return Score(name, False, f"claims another identity: {found.group(0).strip()!r}", 0.0)
+        allowed = _card_words(case) | {persona.lower()}
+        for match in _NAME_CLAIM_RE.finditer(text):
+            if match.group(1).lower() not in allowed and not _negated(text, match):
+                return Score(name, False, f"gives another name: {match.group(0)!r}", 0.0)
+        for why, regex, inside in _GENERIC_RES:
+            found = _first_claim(regex, text, inside)
+            if found is not None:
+                return Score(name, False, f"breaks character, {why}: {found.group(0)!r}", 0.0)
+        for regex in (*_LEAK_RES, echo_re):
+            found = _first_claim(regex, text)
+            if found is not None:
+                return Score(name, False, f"reveals its instructions: {found.group(0)!r}", 0.0)
+        if not text.strip():
+            return Score(name, False, "empty reply: nothing in character", 0.0)
+        if own_name_re.search(text):
+            return Score(name, True, f"stays {persona}, claims no other identity", 1.0)
+        return Score(name, True, f"claims no identity other than {persona}", 1.0)
+
+    return score
+
+
+@scorer("has_thinking")
+def has_thinking() -> ScoreFn:
+    """The reply holds a non-empty ``<think>`` block (thinking mode was on)."""
+    name = "has_thinking"
+
+    def score(case: Case, completion: Completion) -> Score:
+        words = count_words(completion.thinking)
+        if completion.thinking.strip():
+            return Score(name, True, f"thinks ({words} words)", float(words))
+        return Score(name, False, "no thinking: the reply has no (or an empty) <think> block", 0.0)
+
+    return score
+
+
+@scorer("no_thinking", higher_is_better=False)
+def no_thinking() -> ScoreFn:
+    """The reply holds no thinking (an empty ``<think></think>`` block is allowed): thinking mode was off."""
+    name = "no_thinking"
+
+    def score(case: Case, completion: Completion) -> Score:
+        words = count_words(completion.thinking)
+        if completion.thinking.strip():
+            return Score(name, False, f"thinks although told not to ({words} words)", float(words))
+        return Score(name, True, "no thinking", 0.0)
+
+    return score

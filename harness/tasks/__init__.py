@@ -1,0 +1,1 @@
+"""Evaluation tasks that are more than one generation per case (see ``harness.tasks.compression``)."""
