@@ -75,6 +75,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="wall-clock limit for one generation; the case is cut with finish_reason 'timeout'",
     )
     group.addoption(
+        "--judge",
+        default=None,
+        metavar="MODEL",
+        help="a second GGUF (or 'default') that grades replies for the suites' judge_checks, its output "
+        "constrained to a JSON verdict; the run reports judge-vs-rule agreement",
+    )
+    group.addoption(
+        "--judge-chat-template", default=None, metavar="NAME|PATH", help="chat template for the judge model"
+    )
+    group.addoption(
         "--case-set",
         action="append",
         default=None,
@@ -134,6 +144,8 @@ def pytest_configure(config: pytest.Config) -> None:
             case_timeout=opt.case_timeout,
             gates_file=gates if (opt.gates or gates.is_file()) else None,
             gate_overrides=list(opt.gate),
+            judge=opt.judge,
+            judge_chat_template=opt.judge_chat_template,
             rootdir=config.rootpath,
             command=[Path(sys.argv[0]).name, *sys.argv[1:]],
         )
@@ -149,7 +161,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 class SuiteFile(pytest.File):
     def collect(self) -> list[CategoryNode]:
         try:
-            suite = load_suite(self.path)
+            suite = load_suite(self.path, judge=bool(self.config.option.judge))
         except HarnessError as exc:
             raise SuiteLoadError(str(exc)) from None
         categories: dict[str, list[Case]] = {}

@@ -13,6 +13,7 @@ from harness.backends.base import Backend, GenerationParams
 from harness.errors import BackendError, ConfigError
 from harness.parsing import finish
 from harness.results import utc_now
+from harness.scoring import ScoringContext
 from harness.suite import Case
 from harness.types import Completion, Score
 
@@ -23,12 +24,12 @@ def case_params(case: Case, base: GenerationParams) -> GenerationParams:
     return replace(base, max_tokens=case.max_tokens, stop=tuple(dict.fromkeys((*base.stop, *case.stop))))
 
 
-def score_case(case: Case, completion: Completion) -> list[Score]:
+def score_case(case: Case, completion: Completion, ctx: ScoringContext | None = None) -> list[Score]:
     """Apply every check; a scorer that raises is a bug in the scorer and is reported as such."""
     scores = []
     for check in case.checks:
         try:
-            scores.append(check.fn(case, completion))
+            scores.append(check.fn(case, completion, ctx))
         except ConfigError:
             raise
         except Exception as exc:
@@ -36,7 +37,9 @@ def score_case(case: Case, completion: Completion) -> list[Score]:
     return scores
 
 
-def run_case(backend: Backend, case: Case, base: GenerationParams, suite_version: str = "") -> dict[str, Any]:
+def run_case(
+    backend: Backend, case: Case, base: GenerationParams, suite_version: str = "", ctx: ScoringContext | None = None
+) -> dict[str, Any]:
     """Generate and score ``case``. Back-end failures become an ``error`` record, never an exception."""
     params = case_params(case, base)
     record: dict[str, Any] = {
@@ -61,7 +64,7 @@ def run_case(backend: Backend, case: Case, base: GenerationParams, suite_version
     except BackendError as exc:
         record.update(outcome="error", passed=False, error=str(exc), checks=[], response=None)
         return record
-    scores = score_case(case, completion)
+    scores = score_case(case, completion, ctx)
     passed = all(s.passed for s in scores)
     record.update(
         outcome="passed" if passed else "failed",

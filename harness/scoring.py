@@ -19,7 +19,16 @@ from harness.types import Completion, Score
 if TYPE_CHECKING:
     from harness.suite import Case
 
-ScoreFn = Callable[["Case", Completion], Score]
+ScoreFn = Callable[..., Score]  # (case, completion) -> Score, or (case, completion, ctx) when needs_context
+
+
+@dataclass
+class ScoringContext:
+    """What a scorer may need beyond the case and the reply: the judge model (``--judge``)."""
+
+    judge: Any = None  # a harness.backends.Backend
+
+
 Factory = Callable[..., ScoreFn]
 
 
@@ -76,8 +85,13 @@ def build_scorer(name: str, **kwargs: Any) -> ScoreFn:
         raise ConfigError(f"scorer {name!r}: bad arguments {kwargs!r}: {exc}") from None
     fn = info.factory(**kwargs)
 
-    def named(case: Case, completion: Completion) -> Score:
-        return replace(fn(case, completion), name=name, args=dict(kwargs))
+    needs_context = bool(getattr(fn, "needs_context", False))
+
+    def named(case: Case, completion: Completion, ctx: ScoringContext | None = None) -> Score:
+        out = fn(case, completion, ctx) if needs_context else fn(case, completion)
+        # A scorer may qualify its name ("judge.warmth"); anything else is the registered name.
+        final = out.name if out.name.startswith(f"{name}.") else name
+        return replace(out, name=final, args=dict(kwargs))
 
     named.__name__ = name
     # A scorer may check a case at suite-load time (e.g. that an expected tool is offered at all).

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import platform
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,8 +20,9 @@ from harness.gates import GateConfig, error_rate, evaluate_gates, load_gates, su
 from harness.models import ModelRef, resolve_model, sha256_file
 from harness.results import MANIFEST_FILE, RESULTS_FILE, ResultWriter, peak_rss_mb, utc_now, write_json_atomic
 from harness.runner import run_case
+from harness.scoring import ScoringContext
 from harness.suite import Case, Suite
-from harness.summary import Summary, build_summary
+from harness.summary import Summary, build_summary, judge_agreement
 
 EXIT_OK = 0
 EXIT_GATE_FAILED = 1
@@ -41,6 +42,8 @@ class RunOptions:
     case_timeout: float = 120.0
     gates_file: Path | None = None
     gate_overrides: list[str] = field(default_factory=list)
+    judge: str | None = None
+    judge_chat_template: str | None = None
     rootdir: Path = Path(".")
     command: list[str] = field(default_factory=list)
 
@@ -53,6 +56,7 @@ def default_results_dir(rootdir: Path) -> Path:
 class HarnessSession:
     options: RunOptions
     backend: Backend | None = None
+    judge: Backend | None = None
     ref: ModelRef | None = None
     gates: GateConfig | None = None
     writer: ResultWriter | None = None
@@ -87,10 +91,22 @@ class HarnessSession:
             chat_template=opt.chat_template,
         )
         self.backend = open_backend(self.ref, load_opts)
+        judge_info: dict[str, Any] | None = None
         try:
+            if opt.judge:
+                judge_ref = resolve_model(opt.judge)
+                self.judge = open_backend(judge_ref, replace(load_opts, chat_template=opt.judge_chat_template))
+                judge_info = {
+                    "spec": opt.judge,
+                    "path": str(judge_ref.path),
+                    "model_sha256": sha256_file(judge_ref.path),
+                    **self.judge.describe(),
+                }
             writer.open(overwrite=opt.results_overwrite)
         except BaseException:
             self.backend.close()
+            if self.judge is not None:
+                self.judge.close()
             raise
         self.writer = writer
         directory = writer.directory
@@ -121,6 +137,7 @@ class HarnessSession:
                 for s in suites
             },
             "cases_selected": n_cases,
+            "judge": judge_info,
             "gates": self.gates.model_dump(),
             "environment": {
                 "python": platform.python_version(),
@@ -140,7 +157,8 @@ class HarnessSession:
     def run_case(self, case: Case, suite_version: str, nodeid: str = "") -> dict[str, Any]:
         if self.backend is None or self.writer is None:
             raise RuntimeError("HarnessSession.run_case before open")
-        record = run_case(self.backend, case, self.base_params(), suite_version=suite_version)
+        ctx = ScoringContext(judge=self.judge)
+        record = run_case(self.backend, case, self.base_params(), suite_version=suite_version, ctx=ctx)
         record["nodeid"] = nodeid
         self.writer.write(record)
         return record
@@ -148,8 +166,9 @@ class HarnessSession:
     def finish(self, interrupted: bool = False) -> int:
         """Close the model, finalise the manifest, judge the gates; returns the exit code."""
         assert self.writer is not None and self.gates is not None
-        if self.backend is not None:
-            self.backend.close()
+        for backend in (self.backend, self.judge):
+            if backend is not None:
+                backend.close()
         self.writer.close()
         records = self.writer.records
         total_s = time.perf_counter() - self._start
@@ -183,6 +202,7 @@ class HarnessSession:
             finished=utc_now(),
             gate_results=[g.to_dict() for g in gate_results],
             error_rate=round(err, 4),
+            judge_agreement={k: {"agree": a, "total": t} for k, (a, t) in judge_agreement(records).items()},
             exit_code=None if interrupted else code,
         )
         write_json_atomic(self.writer.directory / MANIFEST_FILE, self.manifest)

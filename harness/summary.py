@@ -25,6 +25,20 @@ def build_summary(
     return Summary(manifest, suite_stats(records), gates, directory)
 
 
+def judge_agreement(records: list[dict[str, Any]]) -> dict[str, tuple[int, int]]:
+    """For each judge check with ``compare_with``: how often its pass/fail matched that rule check's."""
+    out: dict[str, list[int]] = {}
+    for r in records:
+        by_name = {c["name"]: c for c in r.get("checks", [])}
+        for c in r.get("checks", []):
+            other = (c.get("args") or {}).get("compare_with")
+            if other and other in by_name and c.get("value") is not None:
+                pair = out.setdefault(f"{c['name']} vs {other}", [0, 0])
+                pair[0] += int(bool(c["passed"]) == bool(by_name[other]["passed"]))
+                pair[1] += 1
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
 def _pct(n: int, d: int) -> str:
     return f"{n}/{d} ({n / d:.0%})" if d else "0/0"
 
@@ -51,6 +65,9 @@ def render_summary(s: Summary) -> list[str]:
         for chk, (p, t) in st.by_check.items():
             mean = st.metric_means.get(chk)
             lines.append(f"  {chk:<{width}}{_pct(p, t):<15}{'' if mean is None else f'{mean:.2f}'}")
+    agreement = s.manifest.get("judge_agreement") or {}
+    for pair, counts in agreement.items():
+        lines.append(f"judge agreement: {pair}: {_pct(counts['agree'], counts['total'])} of cases")
     lines.append("")
     if s.gates:
         lines.append("gates:")

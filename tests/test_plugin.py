@@ -300,3 +300,51 @@ def test_thinking_cases_skip_with_a_reason_when_unsupported(sets_project: pytest
         "-p", "harness.pytest_plugin", "suites", "--model", f"scripted:{responses}", "--results", "out2"
     )
     again.assert_outcomes(passed=5)
+
+
+JUDGE_SUITE = """
+name: coach
+version: "1"
+judge_checks:
+  - judge: {criterion: warmth, min_score: 3, compare_with: short}
+cases:
+  - {id: c1, category: a, prompt: hi, checks: [{short: {max_words: 5}}]}
+  - {id: c2, category: a, prompt: hi, checks: [{short: {max_words: 5}}]}
+"""
+
+
+def test_judge_grades_and_agreement_is_reported(pytester: pytest.Pytester) -> None:
+    (pytester.path / "suites" / "coach").mkdir(parents=True)
+    (pytester.path / "suites" / "coach" / "suite.yaml").write_text(JUDGE_SUITE)
+    model = pytester.path / "m.json"
+    model.write_text(json.dumps({"c1": "Nice run!", "c2": "one two three four five six seven"}))
+    judge = pytester.path / "j.json"
+    # c1: judge passes (agrees with short); c2: judge says 4 (passes) while short fails: disagreement.
+    judge.write_text(
+        json.dumps({"judge/c1": '{"score": 5, "reason": "warm"}', "judge/c2": '{"score": 4, "reason": "ok"}'})
+    )
+    result = pytester.runpytest(
+        "-p",
+        "harness.pytest_plugin",
+        "suites",
+        "--model",
+        f"scripted:{model}",
+        "--judge",
+        f"scripted:{judge}",
+        "--results",
+        "out",
+    )
+    result.stdout.fnmatch_lines(["*judge agreement: judge.warmth vs short: 1/2 (50%) of cases*"])
+    recs = [json.loads(line) for line in (pytester.path / "out" / "results.jsonl").read_text().splitlines()]
+    check = next(c for c in recs[0]["checks"] if c["name"] == "judge.warmth")
+    assert check["value"] == 5.0 and check["passed"] and "warm" in check["reason"]
+    manifest = json.loads((pytester.path / "out" / "manifest.json").read_text())
+    assert manifest["judge_agreement"] == {"judge.warmth vs short": {"agree": 1, "total": 2}}
+    assert manifest["judge"]["spec"] == f"scripted:{judge}"
+    # Without --judge the judge checks are not added at all.
+    plain = pytester.runpytest(
+        "-p", "harness.pytest_plugin", "suites", "--model", f"scripted:{model}", "--results", "out2"
+    )
+    recs = [json.loads(line) for line in (pytester.path / "out2" / "results.jsonl").read_text().splitlines()]
+    assert all(c["name"] == "short" for r in recs for c in r["checks"])
+    assert plain.ret in (0, 1)

@@ -22,6 +22,7 @@ class GenerationParams:
     seed: int = 0
     stop: tuple[str, ...] = ()
     timeout_s: float = 120.0  # wall-clock limit for one generation; the case ends with finish_reason "timeout"
+    json_schema: dict[str, Any] | None = None  # constrain the output to this JSON schema (a grammar in llama.cpp)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

@@ -9,6 +9,7 @@ how long prompt processing and decoding each took.
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import time
 from typing import Any
 
@@ -114,8 +115,12 @@ class LlamaCppBackend:
         finish = "length"
         start = time.perf_counter()
         first: float | None = None
+        grammar = None
+        if params.json_schema is not None:
+            grammar = self._lib.LlamaGrammar.from_json_schema(json.dumps(params.json_schema), verbose=False)
         gen = self.llm.generate(
             tokens,
+            grammar=grammar,
             top_k=params.top_k,
             top_p=params.top_p,
             min_p=params.min_p,

@@ -163,3 +163,11 @@ def test_bad_model_file_through_pytest_exits_2_in_seconds(tmp_path: Path, kind: 
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 2
     assert f"harness: {bad}:" in proc.stdout + proc.stderr
+
+
+def test_judge_schema_forces_a_valid_verdict_from_a_small_model(backend: LlamaCppBackend) -> None:
+    from harness.scorers.judge import VERDICT_SCHEMA, judge_messages, parse_verdict
+
+    msgs = judge_messages("warmth", "5 = warm and kind.", "I'm exhausted today.", "Rest up, you earned it!")
+    out = backend.generate(msgs, [], GenerationParams(max_tokens=96, json_schema=VERDICT_SCHEMA))
+    assert parse_verdict(out.text) is not None, out.text
