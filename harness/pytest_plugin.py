@@ -85,6 +85,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--judge-chat-template", default=None, metavar="NAME|PATH", help="chat template for the judge model"
     )
     group.addoption(
+        "--summarizer",
+        default=None,
+        metavar="MODEL",
+        help="model that writes the summaries in compression cases. Default: the model under test",
+    )
+    group.addoption(
         "--case-set",
         action="append",
         default=None,
@@ -146,6 +152,7 @@ def pytest_configure(config: pytest.Config) -> None:
             gate_overrides=list(opt.gate),
             judge=opt.judge,
             judge_chat_template=opt.judge_chat_template,
+            summarizer=opt.summarizer,
             rootdir=config.rootpath,
             command=[Path(sys.argv[0]).name, *sys.argv[1:]],
         )

@@ -55,7 +55,7 @@ def run_case(
         from harness.tasks.compression import run_compression
 
         try:
-            record.update(run_compression(backend, case, params))
+            record.update(run_compression(backend, case, params, summarizer=ctx.summarizer if ctx else None))
         except BackendError as exc:
             record.update(outcome="error", passed=False, error=str(exc), checks=[], response=None)
         return record

@@ -24,9 +24,11 @@ ScoreFn = Callable[..., Score]  # (case, completion) -> Score, or (case, complet
 
 @dataclass
 class ScoringContext:
-    """What a scorer may need beyond the case and the reply: the judge model (``--judge``)."""
+    """Helper models a case may use beyond the model under test: the judge (``--judge``) and the
+    summariser of compression cases (``--summarizer``). Both are harness.backends.Backend or None."""
 
-    judge: Any = None  # a harness.backends.Backend
+    judge: Any = None
+    summarizer: Any = None
 
 
 Factory = Callable[..., ScoreFn]

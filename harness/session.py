@@ -44,6 +44,7 @@ class RunOptions:
     gate_overrides: list[str] = field(default_factory=list)
     judge: str | None = None
     judge_chat_template: str | None = None
+    summarizer: str | None = None
     rootdir: Path = Path(".")
     command: list[str] = field(default_factory=list)
 
@@ -57,6 +58,7 @@ class HarnessSession:
     options: RunOptions
     backend: Backend | None = None
     judge: Backend | None = None
+    summarizer: Backend | None = None
     ref: ModelRef | None = None
     gates: GateConfig | None = None
     writer: ResultWriter | None = None
@@ -92,6 +94,7 @@ class HarnessSession:
         )
         self.backend = open_backend(self.ref, load_opts)
         judge_info: dict[str, Any] | None = None
+        summarizer_info: dict[str, Any] | None = None
         try:
             if opt.judge:
                 judge_ref = resolve_model(opt.judge)
@@ -102,11 +105,15 @@ class HarnessSession:
                     "model_sha256": sha256_file(judge_ref.path),
                     **self.judge.describe(),
                 }
+            if opt.summarizer:
+                summ_ref = resolve_model(opt.summarizer)
+                self.summarizer = open_backend(summ_ref, load_opts)
+                summarizer_info = {"spec": opt.summarizer, "path": str(summ_ref.path), **self.summarizer.describe()}
             writer.open(overwrite=opt.results_overwrite)
         except BaseException:
-            self.backend.close()
-            if self.judge is not None:
-                self.judge.close()
+            for helper in (self.backend, self.judge, self.summarizer):
+                if helper is not None:
+                    helper.close()
             raise
         self.writer = writer
         directory = writer.directory
@@ -138,6 +145,7 @@ class HarnessSession:
             },
             "cases_selected": n_cases,
             "judge": judge_info,
+            "summarizer": summarizer_info,
             "gates": self.gates.model_dump(),
             "environment": {
                 "python": platform.python_version(),
@@ -157,7 +165,7 @@ class HarnessSession:
     def run_case(self, case: Case, suite_version: str, nodeid: str = "") -> dict[str, Any]:
         if self.backend is None or self.writer is None:
             raise RuntimeError("HarnessSession.run_case before open")
-        ctx = ScoringContext(judge=self.judge)
+        ctx = ScoringContext(judge=self.judge, summarizer=self.summarizer)
         record = run_case(self.backend, case, self.base_params(), suite_version=suite_version, ctx=ctx)
         record["nodeid"] = nodeid
         self.writer.write(record)
@@ -166,7 +174,7 @@ class HarnessSession:
     def finish(self, interrupted: bool = False) -> int:
         """Close the model, finalise the manifest, judge the gates; returns the exit code."""
         assert self.writer is not None and self.gates is not None
-        for backend in (self.backend, self.judge):
+        for backend in (self.backend, self.judge, self.summarizer):
             if backend is not None:
                 backend.close()
         self.writer.close()

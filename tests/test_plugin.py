@@ -348,3 +348,50 @@ def test_judge_grades_and_agreement_is_reported(pytester: pytest.Pytester) -> No
     recs = [json.loads(line) for line in (pytester.path / "out2" / "results.jsonl").read_text().splitlines()]
     assert all(c["name"] == "short" for r in recs for c in r["checks"])
     assert plain.ret in (0, 1)
+
+
+COMPRESSION_SUITE = """
+name: recall
+version: "1"
+cases:
+  - id: trip
+    category: travel
+    kind: compression
+    data:
+      keep_recent: 2
+      turns:
+        - {role: user, content: "My sister Priya lands on March 14 on flight LH 902."}
+        - {role: assistant, content: "Noted: Priya, March 14, LH 902."}
+        - {role: user, content: "She is vegetarian and hates spicy food."}
+        - {role: assistant, content: "Got it, vegetarian and nothing spicy."}
+        - {role: user, content: "Also book a table for four people."}
+        - {role: assistant, content: "A table for four it is."}
+      questions:
+        - {question: "What flight is Priya on?", answers: ["LH 902"]}
+"""
+
+
+def test_summarizer_model_writes_the_summary(pytester: pytest.Pytester) -> None:
+    (pytester.path / "suites" / "recall").mkdir(parents=True)
+    (pytester.path / "suites" / "recall" / "suite.yaml").write_text(COMPRESSION_SUITE)
+    model = pytester.path / "m.json"
+    model.write_text(json.dumps({"*": "I do not know."}))
+    summ = pytester.path / "s.json"
+    summ.write_text(json.dumps({"*": "Priya arrives March 14 on LH 902; vegetarian."}))
+    result = pytester.runpytest(
+        "-p",
+        "harness.pytest_plugin",
+        "suites",
+        "--model",
+        f"scripted:{model}",
+        "--summarizer",
+        f"scripted:{summ}",
+        "--results",
+        "out",
+    )
+    assert result.ret in (0, 1)
+    rec = json.loads((pytester.path / "out" / "results.jsonl").read_text().splitlines()[0])
+    assert rec["summary"] == "Priya arrives March 14 on LH 902; vegetarian."
+    assert {c["name"] for c in rec["checks"]} >= {"token_reduction", "recall_full", "recall_retained"}
+    manifest = json.loads((pytester.path / "out" / "manifest.json").read_text())
+    assert manifest["summarizer"]["spec"] == f"scripted:{summ}"
