@@ -1,4 +1,5 @@
-"""Command line: ``python -m harness info MODEL``. Scoring runs through pytest: ``pytest suites/ --model X``.
+"""Command line: ``python -m harness info|data|check-data|train|export|loop``. Scoring runs through pytest:
+``pytest suites/ --model X``.
 
 The entry point only parses arguments and calls library functions.
 """
@@ -52,6 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"template to describe instead of the GGUF's own ({', '.join(builtin_templates())} or a file)",
     )
     info.set_defaults(func=cmd_info)
+    from train.cli import add_commands  # training commands; heavy libraries load only when one runs
+
+    add_commands(sub)
+    from reports.ci_cli import add_commands as add_ci_commands
+    from reports.cli import add_commands as add_report_commands
+
+    add_report_commands(sub)
+    add_ci_commands(sub)
     return parser
 
 

@@ -23,3 +23,17 @@ class BackendError(HarnessError):
 
 class ContextOverflowError(BackendError):
     """The prompt plus the generation budget does not fit the model's context window."""
+
+
+class DataError(HarnessError):
+    """A training dataset that is malformed or invalid (bad JSONL, an example that breaks its tool schemas)."""
+
+
+class ContaminationError(DataError):
+    """Training data that contains evaluation prompts: training on them would make every score a lie."""
+
+    exit_code = 3
+
+
+class TrainingError(HarnessError):
+    """Fine-tuning, merging, conversion or quantization failed (missing extra, diverged loss, bad export)."""

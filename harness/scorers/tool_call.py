@@ -192,6 +192,16 @@ def _validate_schema(call: ToolCall, params: dict[str, Any]) -> _Pair | None:
     return None
 
 
+def schema_problem(call: ToolCall, tools: Sequence[dict[str, Any]]) -> str | None:
+    """Why ``call`` is not a valid call of one of ``tools`` (unknown name, missing/unexpected/mistyped
+    argument), or None. Used to validate training data with the same rules the scorer applies."""
+    index = _tool_index(tools)
+    if call.name not in index:
+        return f"{call.name} is not one of the tools ({', '.join(index) or 'none'})"
+    problem = _validate_schema(call, index[call.name])
+    return problem.reason if problem else None
+
+
 def _check_pair(call: ToolCall, expected: ExpectedCall, tools: dict[str, dict[str, Any]]) -> _Pair:
     ((want_name, want_params),) = expected.items()
     if call.name not in tools:

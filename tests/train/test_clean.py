@@ -1,0 +1,109 @@
+"""Cleaning: schema validation with the scorer's rules, deduplication, rebalancing and counts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harness.errors import DataError
+from train.clean import clean, read_jsonl, validate_example, write_jsonl
+
+TOOLS = json.loads((Path(__file__).parents[2] / "suites" / "pokkit" / "tools.json").read_text())
+
+
+def _call_example(name: str, args: dict, category: str = "alarms", user: str = "wake me at 7") -> dict:
+    return {
+        "category": category,
+        "tools": TOOLS,
+        "messages": [
+            {"role": "system", "content": "You are Pokkit."},
+            {"role": "user", "content": user},
+            {"role": "assistant", "content": "", "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}]},
+            {"role": "tool", "tool_call_id": "c1", "name": name, "content": "ok"},
+            {"role": "assistant", "content": "Done! 🐸"},
+        ],
+    }  # fmt: skip
+
+
+def _chat(user: str, category: str = "chat") -> dict:
+    return {
+        "category": category,
+        "messages": [{"role": "user", "content": user}, {"role": "assistant", "content": "hi"}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("example", "problem"),
+    [
+        (_call_example("set_alarm", {"hour": 7, "minute": 0}), None),
+        (_call_example("set_alarm", {"hour": "7", "minute": 0}), "hour expected integer"),
+        (_call_example("set_alarm", {"hour": 7}), "required param minute is missing"),
+        (_call_example("set_alarm", {"hour": 7, "minute": 0, "snooze": True}), "param snooze is not in the schema"),
+        (_call_example("call_mom", {}), "call_mom is not one of the tools"),
+        ({"messages": [{"role": "user", "content": "hi"}]}, "no assistant turn"),
+        ({"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": " "}]}, "empty assistant"),
+        (
+            {
+                "messages": [
+                    {"role": "user", "content": "x"},
+                    {"role": "tool", "content": "r"},
+                    {"role": "assistant", "content": "y"},
+                ]
+            },
+            "tool result with no tool call",
+        ),
+        ({"messages": [{"role": "robot", "content": "x"}]}, "unknown role"),
+    ],
+)
+def test_validate_example(example: dict, problem: str | None) -> None:
+    found = validate_example(example)
+    if problem is None:
+        assert found is None
+    else:
+        assert found is not None and problem in found
+
+
+def test_malformed_arguments_json_is_invalid() -> None:
+    ex = _call_example("set_alarm", {"hour": 7, "minute": 0})
+    ex["messages"][2]["tool_calls"][0]["function"]["arguments"] = '{"hour": 7,'
+    assert "malformed tool call" in (validate_example(ex) or "")
+
+
+def test_clean_dedupes_drops_invalid_and_counts() -> None:
+    good = _call_example("set_alarm", {"hour": 7, "minute": 0})
+    dup = json.loads(json.dumps(good))
+    dup["messages"][1]["content"] = "  WAKE me   at 7 "  # same after case/space normalisation
+    bad = _call_example("set_alarm", {"hour": 7})
+    kept, report = clean([good, dup, bad, _chat("how are you")], max_share=1.0)
+    assert len(kept) == 2 and report.duplicates == 1 and len(report.invalid) == 1
+    assert report.invalid[0][0] == 2
+    assert report.after == {"alarms": 1, "chat": 1}
+    assert report.to_dict()["kept"] == 2
+    assert any("read 4, kept 2" in line for line in report.lines())
+
+
+def test_rebalance_caps_each_category() -> None:
+    data = [_chat(f"question {i}", "big") for i in range(30)] + [_chat(f"other {i}", f"c{i % 5}") for i in range(10)]
+    kept, report = clean(data, max_share=0.25, seed=1)
+    assert report.after["big"] == 10  # ceil(0.25 * 40)
+    assert all(report.after[f"c{i}"] == 2 for i in range(5))
+    assert report.rebalanced_out == 20
+    again, _ = clean(data, max_share=0.25, seed=1)
+    assert again == kept  # deterministic for a seed
+
+
+def test_jsonl_round_trip_and_errors(tmp_path: Path) -> None:
+    path = tmp_path / "d.jsonl"
+    write_jsonl(path, [_chat("a"), _chat("b")])
+    assert [e["messages"][0]["content"] for e in read_jsonl(path)] == ["a", "b"]
+    path.write_text('{"messages": []}\n{"messages": [\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"d\.jsonl:2: not valid JSON"):
+        read_jsonl(path)
+    path.write_text('{"text": "x"}\n', encoding="utf-8")
+    with pytest.raises(DataError, match="needs a 'messages' list"):
+        read_jsonl(path)
+    with pytest.raises(DataError, match="cannot read"):
+        read_jsonl(tmp_path / "missing.jsonl")

@@ -1,0 +1,63 @@
+"""The training commands' front door: data generation, the contamination gate's exit code, clear bad-input errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+from train.clean import read_jsonl
+
+
+def test_data_command_writes_clean_checked_examples(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "d.jsonl"
+    assert main(["data", "--out", str(out), "-n", "60", "--seed", "3"]) == 0
+    examples = read_jsonl(out)
+    assert 40 <= len(examples) <= 60
+    assert all(e["messages"][0]["role"] == "system" and e["tools"] for e in examples)
+    printed = capsys.readouterr().out
+    assert "read 60, kept" in printed and "eval prompts: clean" in printed
+
+
+def test_data_command_josi(tmp_path: Path) -> None:
+    out = tmp_path / "j.jsonl"
+    assert main(["data", "--source", "josi", "--out", str(out)]) == 0
+    assert len(read_jsonl(out)) == 30
+
+
+def test_check_data_exits_3_on_a_planted_eval_prompt(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "d.jsonl"
+    rows = [
+        {"messages": [{"role": "user", "content": "wake me at nine fifteen"}, {"role": "assistant", "content": "ok"}]},
+        {"messages": [{"role": "user", "content": "I can't decide whether to quit my job."},
+                      {"role": "assistant", "content": "ribbit"}]},
+    ]  # fmt: skip
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert main(["check-data", str(path)]) == 3
+    captured = capsys.readouterr()
+    assert "pokkit/sage_quit_job" in captured.out and "contain evaluation prompts" in captured.err
+    path.write_text(json.dumps(rows[0]) + "\n")
+    assert main(["check-data", str(path)]) == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["check-data", "missing.jsonl"], "cannot read the dataset"),
+        (["data", "--out", "x.jsonl", "--weight", "alarm"], "expected NAME=NUMBER"),
+        (["loop", "--suite", "nosuch"], "no such suite"),
+        (["train", "--data", "d.jsonl", "--out", "o", "--rank", "0"], "rank and alpha must be >= 1"),
+        (["export", "nowhere", "--out", "o"], "not a LoRA adapter directory"),
+        (["train", "--data", "d.jsonl", "--out", "o", "--config", "nope.yaml"], "--config nope.yaml: no such file"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.jsonl").write_text('{"messages": [{"role": "user", "content": "hi"}]}\n')
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1, err

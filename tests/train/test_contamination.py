@@ -1,0 +1,80 @@
+"""The contamination check must catch planted eval prompts (exact and near-duplicate) and pass clean data."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.errors import ContaminationError
+from train.contamination import ContaminationIndex, EvalText, collect_eval_texts
+
+
+@pytest.fixture(scope="module")
+def index() -> ContaminationIndex:
+    return ContaminationIndex(collect_eval_texts())
+
+
+def _ex(user: str, assistant: str = "Ribbit, on it.", category: str = "test") -> dict:
+    return {
+        "category": category,
+        "messages": [
+            {"role": "system", "content": "You are Pokkit."},
+            {"role": "user", "content": user},
+            {"role": "assistant", "content": assistant},
+        ],
+    }
+
+
+def test_collects_every_suite() -> None:
+    sources = {t.source.split("/")[0] for t in collect_eval_texts()}
+    assert {"pokkit", "josi", "bfcl", "compression", "persona"} <= sources
+
+
+def test_planted_exact_pokkit_prompt_is_caught(index: ContaminationIndex) -> None:
+    report = index.check([_ex("Set up my day please"), _ex("Look up the weather in Paris for me.")])
+    assert [h.example for h in report.hits] == [1]
+    assert report.hits[0].source == "pokkit/tool_web_search_paris_weather"
+    assert report.hits[0].exact
+    with pytest.raises(ContaminationError, match="tool_web_search_paris_weather") as err:
+        report.raise_if_contaminated()
+    assert err.value.exit_code == 3
+
+
+def test_planted_prompt_inside_a_longer_turn_is_caught(index: ContaminationIndex) -> None:
+    report = index.check([_ex("hey frog, look up the weather in paris for me, thanks a lot!")])
+    assert len(report.hits) == 1 and not report.hits[0].exact
+
+
+def test_near_duplicate_of_a_long_prompt_is_caught() -> None:
+    long = "My coach says I should rest after the race but I feel great and want to run tomorrow morning early"
+    idx = ContaminationIndex([EvalText("josi/x", long)], n=8, threshold=0.5)
+    edited = long.replace("tomorrow morning early", "again on Sunday")  # a few words changed at the end
+    assert idx.check([_ex(edited)]).hits
+    assert not idx.check([_ex("I feel great after the race and want to run again")]).hits
+
+
+def test_assistant_turns_are_checked_but_system_prompts_are_not(index: ContaminationIndex) -> None:
+    leaked = _ex("hello", assistant="You asked: What's 7 times 8? It is 56.")
+    system_only = {"messages": [{"role": "system", "content": "What's 7 times 8?"}, {"role": "user", "content": "yo"},
+                                {"role": "assistant", "content": "ribbit"}]}  # fmt: skip
+    report = index.check([leaked, system_only])
+    assert [h.example for h in report.hits] == [0]
+
+
+def test_short_texts_match_only_exactly() -> None:
+    idx = ContaminationIndex([EvalText("s/hi", "Hi there"), EvalText("s/q", "What's 7 times 8?")], min_words=4)
+    assert not idx.check([_ex("Hi there, can you set an alarm?")]).hits  # 2-word prompt, not a whole turn
+    assert idx.check([_ex("hi there!")]).hits
+    assert idx.check([_ex("quick one: whats 7 times 8")]).hits  # 4 words appear whole
+
+
+def test_clean_data_passes(index: ContaminationIndex) -> None:
+    report = index.check([_ex("Wake me at quarter past nine tomorrow"), _ex("Remind me to water the ferns")])
+    assert report.clean
+    report.raise_if_contaminated()  # does not raise
+
+
+def test_bad_parameters_are_refused() -> None:
+    with pytest.raises(ValueError):
+        ContaminationIndex([], n=1)
+    with pytest.raises(ValueError):
+        ContaminationIndex([], threshold=0)

@@ -1,0 +1,174 @@
+"""Contamination check: no training example may contain an evaluation prompt, exactly or nearly.
+
+Every user turn of every case in ``suites/`` (the large Josi set and BFCL included, compression
+conversations and questions too) is an evaluation text. A training example is contaminated when one of
+its user or assistant turns
+
+- equals an evaluation text after normalisation (lowercase, punctuation dropped), or
+- contains a near-duplicate of one: at least ``threshold`` of the evaluation text's word ``n``-grams occur
+  in the turn (texts shorter than ``n`` words use one gram of their own length, so they must appear whole).
+
+Texts shorter than ``min_words`` words ("hi", "thanks!") are matched exactly only: as substrings they
+would flag every friendly greeting. System prompts are not checked: training on the persona's own
+system prompt is how the eval is meant to be passed.
+
+The loop runs this before every training round and stops with :class:`ContaminationError` (exit 3).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.errors import ContaminationError
+from harness.suite import load_suite
+
+SUITES_ROOT = Path(__file__).resolve().parents[1] / "suites"
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower().replace("'", ""))
+
+
+@dataclass(frozen=True)
+class EvalText:
+    source: str  # "suite/case_id"
+    text: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    example: int  # index in the checked list
+    category: str
+    source: str
+    overlap: float  # share of the eval text's n-grams found in the turn (1.0 for exact)
+    eval_text: str
+    train_text: str
+    exact: bool = False
+
+    def describe(self) -> str:
+        how = "exact copy" if self.exact else f"{self.overlap:.0%} of its word n-grams"
+        return f"example {self.example} ({self.category}) contains {self.source} ({how}): {self.eval_text[:80]!r}"
+
+
+@dataclass
+class ContaminationReport:
+    checked: int
+    eval_texts: int
+    hits: list[Hit] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not self.hits
+
+    def raise_if_contaminated(self, where: str = "training data") -> None:
+        if self.clean:
+            return
+        shown = "; ".join(h.describe() for h in self.hits[:3])
+        more = f" (and {len(self.hits) - 3} more)" if len(self.hits) > 3 else ""
+        raise ContaminationError(
+            f"{where}: {len(self.hits)} example(s) contain evaluation prompts: {shown}{more}. "
+            "Remove them (or fix the generator that wrote them); training on eval prompts makes the scores meaningless"
+        )
+
+
+def _strings(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def collect_eval_texts(suites_root: Path = SUITES_ROOT) -> list[EvalText]:
+    """Every user-side text of every suite under ``suites_root`` (all case sets)."""
+    texts: list[EvalText] = []
+    for path in sorted(suites_root.glob("*/suite.yaml")):
+        suite = load_suite(path)
+        for case in suite.cases:
+            source = f"{suite.name}/{case.id}"
+            for msg in case.messages:
+                if msg.get("role") == "user" and msg.get("content"):
+                    texts.append(EvalText(source, str(msg["content"])))
+            for text in _strings(case.data):  # compression conversations and questions
+                if len(words(text)) >= 3:
+                    texts.append(EvalText(source, text))
+    return texts
+
+
+def _grams(tokens: Sequence[str], n: int) -> set[tuple[str, ...]]:
+    return {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
+
+
+class ContaminationIndex:
+    """Evaluation texts indexed by word n-grams, so checking thousands of examples stays fast."""
+
+    def __init__(self, texts: Sequence[EvalText], n: int = 8, threshold: float = 0.5, min_words: int = 4) -> None:
+        if n < 2 or not 0 < threshold <= 1 or min_words < 1:
+            raise ValueError("need n >= 2, 0 < threshold <= 1 and min_words >= 1")
+        self.texts = list(texts)
+        self.n, self.threshold, self.min_words = n, threshold, min_words
+        self._exact: dict[str, int] = {}
+        self._gram_owner: dict[int, dict[tuple[str, ...], set[int]]] = defaultdict(lambda: defaultdict(set))
+        self._gram_count: dict[int, int] = {}
+        for i, t in enumerate(self.texts):
+            toks = words(t.text)
+            if not toks:
+                continue
+            self._exact.setdefault(" ".join(toks), i)
+            if len(toks) < min_words:
+                continue
+            k = min(n, len(toks))
+            grams = _grams(toks, k)
+            self._gram_count[i] = len(grams)
+            for g in grams:
+                self._gram_owner[k][g].add(i)
+
+    def match(self, text: str) -> tuple[int, float, bool] | None:
+        """``(eval text index, overlap, exact)`` of the worst match in ``text``, or None when it is clean."""
+        toks = words(text)
+        if not toks:
+            return None
+        exact = self._exact.get(" ".join(toks))
+        if exact is not None:
+            return exact, 1.0, True
+        best: tuple[int, float, bool] | None = None
+        for k, owners in self._gram_owner.items():
+            counts: dict[int, int] = defaultdict(int)
+            for g in _grams(toks, k):
+                for i in owners.get(g, ()):
+                    counts[i] += 1
+            for i, c in counts.items():
+                overlap = c / self._gram_count[i]
+                if overlap >= self.threshold and (best is None or overlap > best[1]):
+                    best = (i, overlap, False)
+        return best
+
+    def check(self, examples: Sequence[dict[str, Any]]) -> ContaminationReport:
+        report = ContaminationReport(checked=len(examples), eval_texts=len(self.texts))
+        for idx, example in enumerate(examples):
+            for msg in example.get("messages", []):
+                if msg.get("role") not in ("user", "assistant") or not isinstance(msg.get("content"), str):
+                    continue
+                found = self.match(msg["content"])
+                if found:
+                    i, overlap, exact = found
+                    source, eval_text = self.texts[i].source, self.texts[i].text
+                    category = str(example.get("category", "?"))
+                    report.hits.append(Hit(idx, category, source, overlap, eval_text, msg["content"], exact))
+                    break
+        return report
+
+
+def check_contamination(
+    examples: Sequence[dict[str, Any]], suites_root: Path = SUITES_ROOT, **kwargs: Any
+) -> ContaminationReport:
+    return ContaminationIndex(collect_eval_texts(suites_root), **kwargs).check(examples)
