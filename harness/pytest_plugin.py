@@ -35,6 +35,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "or scripted:FILE.yaml (fixed responses). Default: default",
     )
     group.addoption(
+        "--no-report",
+        action="store_true",
+        default=False,
+        help="do not write the HTML/Markdown/CSV/JUnit report into RESULTS/report/ at the end of the run",
+    )
+    group.addoption(
         "--chat-template",
         default=None,
         metavar="NAME|PATH",
@@ -298,6 +304,21 @@ class _OtherFailures:
 OTHER_FAILURES_KEY = pytest.StashKey[_OtherFailures]()
 
 
+REPORT_KEY = pytest.StashKey[str]()
+
+
+def _write_report(directory: Path) -> str:
+    """The run's report (reports/); a failure here is reported but never changes the run's verdict."""
+    try:
+        from reports.load import load_run
+        from reports.render import write_report
+
+        paths = write_report(load_run(directory), directory / "report")
+    except Exception as exc:  # noqa: BLE001 - the scores are stored; a broken report must not hide them
+        return f"report: not written ({type(exc).__name__}: {exc}); retry with python -m harness report {directory}"
+    return f"report: {paths[0]} (+ report.md, cases.csv, junit.xml)"
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     hs = session.config.stash.get(SESSION_KEY, None)
     if hs is None or not hs.is_open:
@@ -306,6 +327,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     code = hs.finish(interrupted=interrupted)
     if interrupted or hs.aborted:
         return
+    if not session.config.getoption("no_report") and hs.summary is not None:
+        session.config.stash[REPORT_KEY] = _write_report(hs.summary.directory)
     if code == EXIT_OK and session.config.stash[OTHER_FAILURES_KEY].nodeids:
         code = EXIT_GATE_FAILED
     session.exitstatus = code
@@ -318,3 +341,6 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.section("harness")
     for line in render_summary(hs.summary):
         terminalreporter.write_line(line)
+    report = config.stash.get(REPORT_KEY, None)
+    if report:
+        terminalreporter.write_line(report)

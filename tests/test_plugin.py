@@ -6,6 +6,10 @@ import json
 
 import pytest
 
+# The run writes its report with pandas (numpy). Import them here, before pytester snapshots sys.modules:
+# numpy cannot be imported twice in one process, and in-process pytester runs drop what a run imported.
+import reports.render  # noqa: F401
+
 pytest_plugins = ["pytester"]
 
 TOOLS = [
@@ -96,6 +100,9 @@ def test_all_gates_met_exits_0_and_writes_results_and_manifest(project: pytest.P
     assert manifest["suites"]["mini"]["version"] == "3"
     assert len(manifest["model"]["model_sha256"]) == 64
     assert manifest["decoding"]["temperature"] == 0.0
+    report = project.path / "out" / "report"  # written at the end of every run unless --no-report
+    assert sorted(p.name for p in report.iterdir()) == ["cases.csv", "junit.xml", "report.html", "report.md"]
+    result.stdout.fnmatch_lines(["*report: *report.html (+ report.md, cases.csv, junit.xml)*"])
 
 
 def test_single_failed_case_still_exits_0_when_gates_pass(project: pytest.Pytester) -> None:
@@ -295,6 +302,8 @@ def test_thinking_cases_skip_with_a_reason_when_unsupported(sets_project: pytest
     )
     result.assert_outcomes(passed=4, skipped=1)
     result.stdout.fnmatch_lines(["*needs thinking: the model's chat template has no thinking mode*"])
+    manifest = json.loads((p.path / "out" / "manifest.json").read_text())
+    assert [s["needs"] for s in manifest["cases_skipped"]] == ["thinking"]  # counted, so the run is complete
     responses.write_text(json.dumps({"*": "<think>hmm</think>ok"}))
     again = p.runpytest(
         "-p", "harness.pytest_plugin", "suites", "--model", f"scripted:{responses}", "--results", "out2"

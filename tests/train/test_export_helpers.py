@@ -1,0 +1,83 @@
+"""Export helpers that need no training: converter lookup and extraction, Modelfile, quantize arguments,
+checkpoint discovery for --resume."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from harness.errors import TrainingError
+from train.export import _extract_converter, find_converter, modelfile, quantize
+from train.finetune import _last_checkpoint
+
+
+def test_modelfile_matches_the_training_format() -> None:
+    text = modelfile("pokkit.Q4_K_M.gguf", system="You are Pokkit.\n")
+    assert text.startswith("FROM ./pokkit.Q4_K_M.gguf\n")
+    assert 'PARAMETER stop "<|im_end|>"' in text and 'SYSTEM """You are Pokkit."""' in text
+    template = text.split('TEMPLATE """', 1)[1].split('"""', 1)[0]
+    # the same pieces harness.chat writes for a template without tool support
+    for piece in (
+        "<|im_start|>system",
+        "<tools>",
+        "</tools>",
+        "<tool_call>",
+        "<tool_response>",
+        "<|im_start|>assistant",
+    ):
+        assert piece in template
+    assert template.count("{{") == template.count("}}")  # balanced Go template actions
+    assert "SYSTEM" not in modelfile("m.gguf")
+
+
+def test_converter_extraction_keeps_only_what_conversion_needs(tmp_path: Path) -> None:
+    archive = tmp_path / "llama_cpp_python-9.9.9.tar.gz"
+    root = "llama_cpp_python-9.9.9/vendor/llama.cpp/"
+    files = {
+        root + "convert_hf_to_gguf.py": b"print('convert')",
+        root + "conversion/__init__.py": b"",
+        root + "gguf-py/gguf/__init__.py": b"",
+        root + "LICENSE": b"MIT",
+        root + "src/llama.cpp": b"int main;",
+        "llama_cpp_python-9.9.9/setup.py": b"",
+    }
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    target = tmp_path / "llama.cpp-9.9.9"
+    _extract_converter(archive, target)
+    got = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
+    assert got == ["LICENSE", "conversion/__init__.py", "convert_hf_to_gguf.py", "gguf-py/gguf/__init__.py"]
+
+
+def test_find_converter_honours_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HARNESS_LLAMA_CPP", str(tmp_path))
+    with pytest.raises(TrainingError, match=r"no convert_hf_to_gguf\.py there"):
+        find_converter()
+    (tmp_path / "convert_hf_to_gguf.py").write_text("")
+    assert find_converter() == tmp_path
+    monkeypatch.delenv("HARNESS_LLAMA_CPP")
+    monkeypatch.setenv("HARNESS_CACHE", str(tmp_path / "empty-cache"))
+    with pytest.raises(TrainingError, match="fetch-converter"):
+        find_converter(fetch=False)
+
+
+def test_quantize_rejects_unknown_types_and_copies_f16(tmp_path: Path) -> None:
+    src = tmp_path / "m.f16.gguf"
+    src.write_bytes(b"GGUF...")
+    with pytest.raises(TrainingError, match="Q3_X"):
+        quantize(src, tmp_path / "out.gguf", "Q3_X")
+    assert quantize(src, tmp_path / "copy.gguf", "F16").read_bytes() == b"GGUF..."
+
+
+def test_last_checkpoint_orders_numerically(tmp_path: Path) -> None:
+    assert _last_checkpoint(tmp_path) is None
+    for step in (5, 10, 9):
+        (tmp_path / f"checkpoint-{step}").mkdir()
+    last = _last_checkpoint(tmp_path)
+    assert last is not None and last.name == "checkpoint-10"
