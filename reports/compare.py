@@ -85,7 +85,8 @@ class PairResult:
             more = "more" if diff > 0 else "fewer"
             head = f"{self.b} passes {abs(diff)} {more} case{'s' if abs(diff) != 1 else ''} than {self.a} {counts}"
         judgement = "unlikely to be chance" if self.significant else f"not significant at {ALPHA:g}"
-        return f"{head}; exact McNemar p = {format_p(self.p_value)}: {judgement}"
+        shown = format_p(self.p_value)
+        return f"{head}; exact McNemar p {shown if shown.startswith('<') else '= ' + shown}: {judgement}"
 
 
 @dataclass(frozen=True)
