@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from harness.errors import ConfigError
 from harness.parsing import split_thinking
@@ -13,9 +14,15 @@ from harness.types import Completion, Score
 _TOKEN = re.compile(r"\S+")
 
 
+def _split_symbols(text: str) -> str:
+    """Each emoji or other symbol becomes a word of its own: "🐸🐸🐸..." (a loop a fine-tuned model fell into,
+    53 frogs until max_tokens) is 53 words, not one, so it counts as the loop it is."""
+    return "".join(f" {c} " if unicodedata.category(c) == "So" else c for c in text)
+
+
 def repetition_ratio(text: str, ngram: int) -> tuple[float, int]:
     """Share of word n-grams that repeat an earlier one (0 = none, near 1 = a loop), and the word count."""
-    words = [w.lower().strip(".,!?;:\"'") or w for w in _TOKEN.findall(text)]
+    words = [w.lower().strip(".,!?;:\"'") or w for w in _TOKEN.findall(_split_symbols(text))]
     grams = [tuple(words[i : i + ngram]) for i in range(len(words) - ngram + 1)]
     if not grams:
         return 0.0, len(words)

@@ -43,6 +43,17 @@ def test_natural_reply_passes() -> None:
     assert ok and value == 0.0 and "within" in reason
 
 
+def test_emoji_loop_without_spaces_fails() -> None:
+    """A fine-tuned 135M model answered with 53 frogs and no spaces; each emoji must count as a word."""
+    ok, reason, value = _score("🐸" * 53)
+    assert not ok and value is not None and value > 0.9, reason
+
+
+def test_a_reply_with_a_few_emoji_still_passes() -> None:
+    text = "🐸 [pokkit_happy] Done! Alarm set for 7:45 tomorrow. I will croak until you are up, so no snoozing 🐸🐸"
+    assert _score(text)[0]
+
+
 def test_short_replies_are_not_judged() -> None:
     ok, reason, _ = _score("ribbit ribbit ribbit ribbit")
     assert ok and "too short" in reason
