@@ -12,6 +12,7 @@ import pytest
 
 import train.export
 import train.finetune
+import train.generators
 import train.loop as loop
 from harness.errors import ConfigError, ContaminationError
 from train.finetune import BaseModel, TrainResult
@@ -159,3 +160,20 @@ def test_resume_continues_from_the_ledger_and_refuses_to_overwrite(tmp_path: Pat
 @pytest.fixture
 def mp(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     return monkeypatch
+
+
+def test_josi_data_source_samples_gold_examples_toward_failing_categories() -> None:
+    make, describe = loop.data_source("josi", boost=9.0)
+    examples = make(400, 0, {"unrealistic_goals": 1.0})
+    share = sum(e["targets"] == ["unrealistic_goals"] for e in examples) / len(examples)
+    assert share > 0.35  # 3 of 30 gold examples, weight 10 vs 1: about half of the draws
+    assert all(e["messages"][0]["role"] == "system" and e["persona"] == "josi" for e in examples)
+    assert describe() == {"source": "josi_gold", "examples": 30}
+
+
+def test_pokkit_data_source_records_the_shifted_weights() -> None:
+    make, describe = loop.data_source("pokkit", boost=3.0)
+    examples = make(50, 1, {"datetime": 1.0})
+    assert len(examples) == 50
+    weights = describe()["weights"]
+    assert weights["alarm"] == pytest.approx(4 * train.generators.registry()["alarm"].weight)
