@@ -34,7 +34,7 @@ TRAIN_FLAGS: dict[str, tuple[str, type, str]] = {
     "--save-steps": ("save_steps", int, "checkpoint every N steps, for --resume (50)"),
     "--torch-threads": ("threads", int, "torch CPU threads (all cores)"),
     "--quant": ("quant", str, f"GGUF type the gate runs on: {', '.join(QUANT_TYPES)} (Q4_K_M)"),
-    "--train-template": ("train_template", str, "training chat template with {% generation %} markers"),
+    "--train-template": ("train_template", str, "training chat template with {%% generation %%} markers"),
 }
 
 
