@@ -238,6 +238,7 @@ def _progress_callback(total_steps: int) -> Any:
             self.bar: Any = None
             self.start = 0.0
             self.loss: float | None = None
+            self.post: dict[str, str] = {}
 
         def on_train_begin(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
             self.bar = tqdm(total=state.max_steps or total_steps, desc="train", unit="step", dynamic_ncols=True)
@@ -248,6 +249,9 @@ def _progress_callback(total_steps: int) -> Any:
         def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kw: Any) -> None:
             if logs and "loss" in logs:
                 self.loss = float(logs["loss"])
+                if self.bar is not None:  # the Trainer logs after on_step_end: show this step's loss now
+                    self.post["loss"] = f"{self.loss:.3f}"
+                    self.bar.set_postfix(self.post)
 
         def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
             if self.bar is None:
@@ -255,10 +259,8 @@ def _progress_callback(total_steps: int) -> Any:
             self.bar.update(state.global_step - self.bar.n)
             elapsed = max(time.perf_counter() - self.start, 1e-9)
             tps = (state.num_input_tokens_seen - self.tokens0) / elapsed
-            post = {"tok/s": f"{tps:.0f}"}
-            if self.loss is not None:
-                post["loss"] = f"{self.loss:.3f}"
-            self.bar.set_postfix(post)
+            self.post["tok/s"] = f"{tps:.0f}"
+            self.bar.set_postfix(self.post)
 
         def on_train_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
             if self.bar is not None:
@@ -372,6 +374,9 @@ def finetune(
         peft_config=peft_config,
     )
     total_steps = trainer.args.max_steps if trainer.args.max_steps > 0 else 0
+    from transformers import PrinterCallback
+
+    trainer.remove_callback(PrinterCallback)  # its raw log dicts would break the bar; train_log.json keeps them
     trainer.add_callback(_progress_callback(total_steps))
     probe = [trainer.train_dataset[i] for i in range(min(probe_examples, len(trainer.train_dataset)))]
     loss_before = masked_loss(trainer.model, probe, device)

@@ -245,10 +245,17 @@ def run_loop(opt: LoopOptions, log: Callable[[str], None] = print) -> dict[str, 
             log(f"  data: {line}")
         contamination = index.check(kept)
         contamination.raise_if_contaminated(f"round {rnd} training data")
-        write_jsonl(rdir / "train_data.jsonl", kept)
+        data_file = rdir / "train_data.jsonl"
+        before = sha256_file(data_file) if data_file.is_file() else None
+        write_jsonl(data_file, kept)
+        data_sha = sha256_file(data_file)
+        # a round cut short by a crash carries on from its last checkpoint, if it trains on the same data
+        resume_training = opt.resume and before == data_sha
+        if resume_training:
+            log(f"  resuming round {rnd}'s training from its last checkpoint (same data, sha256 {data_sha[:12]})")
         result, model, tokenizer = finetune(
-            kept, base, rdir / "train", opt.train,
-            inputs={"data": str(rdir / "train_data.jsonl"), "data_sha256": sha256_file(rdir / "train_data.jsonl")},
+            kept, base, rdir / "train", opt.train, resume=resume_training,
+            inputs={"data": str(data_file), "data_sha256": data_sha},
         )  # fmt: skip
         losses = f"loss {result.loss_before} -> {result.loss_after}"
         log(f"  train: {result.steps} steps in {result.runtime_s:.0f}s, {result.tokens_per_s} tok/s, {losses}")

@@ -47,6 +47,8 @@ class Stubs:
         self.evals, self.examples, self.tmp = list(evals), examples, tmp
         self.trained_on: list[int] = []
         self.failures_seen: list[dict[str, float]] = []
+        self.resumed: list[bool] = []
+        self.crash = False
 
     def install(self, mp: pytest.MonkeyPatch) -> None:
         gguf = self.tmp / "base.gguf"
@@ -69,6 +71,9 @@ class Stubs:
 
     def finetune(self, data: list[Any], base: Any, out: Path, cfg: Any, **kw: Any) -> Any:
         self.trained_on.append(len(data))
+        self.resumed.append(kw.get("resume", False))
+        if self.crash:
+            raise KeyboardInterrupt  # killed mid-training
         res = TrainResult(out / "adapter", "trl", "cpu", len(data), 2, 100, 1.0, 100.0, 2.0, 1.5, 1.8)
         return res, object(), object()
 
@@ -155,6 +160,30 @@ def test_resume_continues_from_the_ledger_and_refuses_to_overwrite(tmp_path: Pat
     assert summary["rounds_run"] == 2 and summary["best_round"] == 2
     assert more.trained_on == [6]  # round 1's 3 examples plus 3 new, deduplicated
     assert [json.loads(x)["round"] for x in ledger.read_text().splitlines() if x.startswith('{"round": 2, "f')] == [2]
+
+
+def test_resume_carries_on_from_the_training_checkpoint_only_when_the_data_is_unchanged(
+    tmp_path: Path, mp: pytest.MonkeyPatch
+) -> None:
+    stubs = Stubs(tmp_path, [_eval({"datetime": (0, 4)})], _examples(3))
+    stubs.crash = True
+    stubs.install(mp)
+    with pytest.raises(KeyboardInterrupt):
+        run_loop(_opts(tmp_path, rounds=1), log=lambda s: None)
+    assert stubs.resumed == [False]
+    again = Stubs(tmp_path, [_eval({"datetime": (1, 4)})], _examples(3))  # same seed, same data
+    again.install(mp)
+    logged: list[str] = []
+    assert run_loop(_opts(tmp_path, rounds=1, resume=True), log=logged.append)["rounds_run"] == 1
+    assert again.resumed == [True] and any("resuming round 1's training" in line for line in logged)
+    # a round whose data changed (another generator version, other options) trains from the start
+    (tmp_path / "loop" / "ledger.jsonl").write_text(
+        (tmp_path / "loop" / "ledger.jsonl").read_text().splitlines()[0] + "\n"
+    )
+    changed = Stubs(tmp_path, [_eval({"datetime": (1, 4)})], _examples(3, "ping me at"))
+    changed.install(mp)
+    run_loop(_opts(tmp_path, rounds=1, resume=True), log=lambda s: None)
+    assert changed.resumed == [False]
 
 
 @pytest.fixture
