@@ -220,6 +220,7 @@ class TrainResult:
     loss_after: float
     final_train_loss: float | None
     peak_rss_mb: float = 0.0
+    resumed_from_step: int = 0  # > 0: continued from that checkpoint; steps, runtime and tokens/s count from it
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -239,6 +240,7 @@ def _progress_callback(total_steps: int) -> Any:
             self.start = 0.0
             self.loss: float | None = None
             self.post: dict[str, str] = {}
+            self.tokens0 = 0
 
         def on_train_begin(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
             self.bar = tqdm(total=state.max_steps or total_steps, desc="train", unit="step", dynamic_ncols=True)
@@ -377,7 +379,8 @@ def finetune(
     from transformers import PrinterCallback
 
     trainer.remove_callback(PrinterCallback)  # its raw log dicts would break the bar; train_log.json keeps them
-    trainer.add_callback(_progress_callback(total_steps))
+    progress = _progress_callback(total_steps)
+    trainer.add_callback(progress)
     probe = [trainer.train_dataset[i] for i in range(min(probe_examples, len(trainer.train_dataset)))]
     loss_before = masked_loss(trainer.model, probe, device)
     last = _last_checkpoint(out_dir / "checkpoints") if resume else None
@@ -396,6 +399,7 @@ def finetune(
     trainer.model.save_pretrained(str(adapter_dir))
     tokenizer.save_pretrained(str(adapter_dir))
     tokens = int(trainer.state.num_input_tokens_seen)
+    trained = tokens - int(progress.tokens0)  # tokens seen in this call: a resumed run counts from its checkpoint
     result = TrainResult(
         adapter_dir=adapter_dir,
         backend=backend,
@@ -404,11 +408,12 @@ def finetune(
         steps=int(trainer.state.global_step),
         tokens=tokens,
         runtime_s=round(runtime, 2),
-        tokens_per_s=round(tokens / runtime, 1) if runtime > 0 else 0.0,
+        tokens_per_s=round(trained / runtime, 1) if runtime > 0 else 0.0,
         loss_before=round(loss_before, 4),
         loss_after=round(loss_after, 4),
         final_train_loss=round(float(output.training_loss), 4) if output.training_loss is not None else None,
         peak_rss_mb=round(peak_rss_mb(), 1),
+        resumed_from_step=_checkpoint_step(last) if last else 0,
     )
     (out_dir / "train_log.json").write_text(json.dumps(trainer.state.log_history, indent=1) + "\n", encoding="utf-8")
     (out_dir / "train_result.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
@@ -423,10 +428,14 @@ def _checkpointing_kwargs(config_cls: Any, enabled: bool) -> dict[str, Any]:
     return {name: enabled}
 
 
+def _checkpoint_step(path: Path) -> int:
+    """``checkpoint-40`` -> 40; anything else -> -1."""
+    tail = path.name.removeprefix("checkpoint-")
+    return int(tail) if tail.isdigit() else -1
+
+
 def _last_checkpoint(directory: Path) -> Path | None:
-    found = sorted(
-        directory.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1]) if p.name[11:].isdigit() else -1
-    )
+    found = sorted((p for p in directory.glob("checkpoint-*") if _checkpoint_step(p) >= 0), key=_checkpoint_step)
     return found[-1] if found else None
 
 
