@@ -16,6 +16,7 @@ from typing import Any
 import harness
 from harness.backends.base import Backend, GenerationParams, LoadOptions, open_backend
 from harness.errors import ConfigError
+from harness.fingerprint import scoring_code_sha256, suite_sha256
 from harness.gates import GateConfig, error_rate, evaluate_gates, load_gates, suite_stats
 from harness.models import ModelRef, resolve_model, sha256_file
 from harness.results import MANIFEST_FILE, RESULTS_FILE, ResultWriter, peak_rss_mb, utc_now, write_json_atomic
@@ -140,9 +141,11 @@ class HarnessSession:
                     "path": str(s.path),
                     "cases_total": len(s.cases),
                     "max_tokens": sorted({c.max_tokens for c in s.cases}),
+                    "sha256": suite_sha256(s.path),
                 }
                 for s in suites
             },
+            "scoring_code_sha256": scoring_code_sha256(),
             "cases_selected": n_cases,
             "judge": judge_info,
             "summarizer": summarizer_info,

@@ -50,6 +50,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     _print_paths(write_comparison(comparison, out))
     for pair in comparison.pairs:
         print(f"{pair.verdict}.")
+        for caveat in pair.caveats:
+            print(f"  caution: {caveat}.")
     return EXIT_OK
 
 

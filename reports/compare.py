@@ -57,6 +57,7 @@ class PairResult:
     flips: list[Flip]
     only_a: list[CaseKey]
     only_b: list[CaseKey]
+    caveats: tuple[str, ...] = ()
 
     @property
     def pass_to_fail(self) -> list[Flip]:
@@ -109,6 +110,31 @@ def _text(value: object) -> str:
     return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
 
 
+def scoring_caveats(a: Run, b: Run, suites: set[str]) -> list[str]:
+    """Sentences for when A and B were not judged alike: other scorer code, or a suite whose files changed.
+
+    Then part of a difference may come from the judging, not the models; score both with the same harness.
+    """
+    out = []
+    code_a, code_b = a.manifest.get("scoring_code_sha256"), b.manifest.get("scoring_code_sha256")
+    if code_a and code_b and code_a != code_b:
+        out.append(
+            f"{a.label} and {b.label} were scored by different scorer code ({code_a[:12]} vs {code_b[:12]}): "
+            "part of the difference may come from the scorers; re-run or rescore both with one harness version"
+        )
+    elif not (code_a and code_b):
+        older = " and ".join(r.label for r, c in ((a, code_a), (b, code_b)) if not c)
+        out.append(
+            f"{older}: no scorer fingerprint in the manifest (an older harness), so matching scorers are unproven"
+        )
+    for suite in sorted(suites):
+        sa = (a.manifest.get("suites") or {}).get(suite, {}).get("sha256")
+        sb = (b.manifest.get("suites") or {}).get(suite, {}).get("sha256")
+        if sa and sb and sa != sb:
+            out.append(f"suite {suite} changed between the runs ({sa[:12]} vs {sb[:12]}): its cases or checks differ")
+    return out
+
+
 def compare_pair(a: Run, b: Run) -> PairResult:
     ka, kb = _keyed(a), _keyed(b)
     common = [k for k in ka.index if k in kb.index]
@@ -138,6 +164,7 @@ def compare_pair(a: Run, b: Run) -> PairResult:
         flips=flips,
         only_a=[(str(s), str(c)) for s, c in ka.index if (s, c) not in kb.index],
         only_b=[(str(s), str(c)) for s, c in kb.index if (s, c) not in ka.index],
+        caveats=tuple(scoring_caveats(a, b, {str(k[0]) for k in common})),
     )
 
 

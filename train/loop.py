@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError, TrainingError
+from harness.fingerprint import scoring_code_sha256
 from harness.gates import suite_stats
 from harness.models import sha256_file
 from harness.results import MANIFEST_FILE, read_results, utc_now, write_json_atomic
@@ -70,6 +71,7 @@ class EvalResult:
     gates_failed: list[str]
     gates_passed: int
     seconds: float
+    scoring_code_sha256: str | None = None  # which scorer code judged it (None: an older harness)
 
     @property
     def pass_rate(self) -> float:
@@ -112,6 +114,7 @@ def evaluate(model: Path | str, suite_dir: Path, results_dir: Path, extra: Seque
         gates_failed=[g["sentence"] for g in gates if g.get("status") == "failed"],
         gates_passed=sum(1 for g in gates if g.get("status") == "passed"),
         seconds=round(seconds, 1),
+        scoring_code_sha256=manifest.get("scoring_code_sha256"),
     )
 
 
@@ -204,6 +207,12 @@ def run_loop(opt: LoopOptions, log: Callable[[str], None] = print) -> dict[str, 
     index = ContaminationIndex(collect_eval_texts())
     started = time.perf_counter()
     ledger = _read_ledger(ledger_file)
+    stale = [str(e["round"]) for e in ledger if _eval_from(e).scoring_code_sha256 != scoring_code_sha256()]
+    if stale:
+        log(
+            f"caution: round(s) {', '.join(stale)} were scored by other scorer code than this harness has; "
+            "the best round and the regressions compare them with new rounds as they were scored"
+        )
     settings = {"options": _options_dict(opt), "base_sha256": base.sha256, "started": utc_now()}
     write_json_atomic(opt.out / "loop.json", {**settings, "status": "running"})
 

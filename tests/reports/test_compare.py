@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from harness.errors import ConfigError
 from reports.compare import compare_runs, format_p
 from reports.load import load_run
+from reports.render import write_comparison
 
 MakeRun = Callable[..., Path]
 ALL = [f"c{n}" for n in range(1, 9)]
@@ -80,3 +82,43 @@ def test_one_run_is_not_a_comparison(run_a: Path) -> None:
 @pytest.mark.parametrize(("p", "text"), [(0.016, "0.016"), (0.4512, "0.45"), (1.0, "1"), (0.0004, "< 0.001")])
 def test_format_p(p: float, text: str) -> None:
     assert format_p(p) == text
+
+
+def _edit_manifest(run: Path, **changes: object) -> None:
+    manifest = json.loads((run / "manifest.json").read_text())
+    for key, value in changes.items():
+        if value is None:
+            manifest.pop(key, None)
+        else:
+            manifest[key] = value
+    (run / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_runs_scored_by_the_same_code_carry_no_caveat(run_a: Path, run_b: Path) -> None:
+    manifest = json.loads((run_a / "manifest.json").read_text())
+    assert len(manifest["scoring_code_sha256"]) == 64 and len(manifest["suites"]["mini"]["sha256"]) == 64
+    (pair,) = compare_runs([load_run(run_a), load_run(run_b)]).pairs
+    assert pair.caveats == ()
+
+
+def test_different_scorer_code_or_suite_files_are_called_out(run_a: Path, run_b: Path, tmp_path: Path) -> None:
+    _edit_manifest(run_b, scoring_code_sha256="f" * 64)
+    (pair,) = compare_runs([load_run(run_a), load_run(run_b)]).pairs
+    (caveat,) = pair.caveats
+    assert caveat.startswith("a.json and b.json were scored by different scorer code (") and "ffffffffffff" in caveat
+    out = tmp_path / "cmp"
+    write_comparison(compare_runs([load_run(run_a), load_run(run_b)]), out)
+    assert f"Caution: {caveat}." in (out / "report.md").read_text()
+    assert "Caution: a.json and b.json were scored by different scorer code" in (out / "report.html").read_text()
+
+
+def test_a_changed_suite_and_an_older_manifest_are_called_out(make_run: MakeRun, tmp_path: Path) -> None:
+    first = make_run("first", {"*": "ribbit"})
+    suite_file = tmp_path / "suites" / "mini" / "suite.yaml"
+    suite_file.write_text(suite_file.read_text().replace("max_words: 6", "max_words: 5"))
+    second = make_run("second", {"*": "ribbit"})
+    (pair,) = compare_runs([load_run(first), load_run(second)]).pairs
+    assert [c.split(" (")[0] for c in pair.caveats] == ["suite mini changed between the runs"]
+    _edit_manifest(first, scoring_code_sha256=None)
+    (pair,) = compare_runs([load_run(first), load_run(second)]).pairs
+    assert pair.caveats[0].startswith("first.json: no scorer fingerprint in the manifest")

@@ -15,15 +15,17 @@ import train.finetune
 import train.generators
 import train.loop as loop
 from harness.errors import ConfigError, ContaminationError
+from harness.fingerprint import scoring_code_sha256
 from train.finetune import BaseModel, TrainResult
 from train.loop import EvalResult, LoopOptions, regressions, run_loop, shifted_weights
 
 
-def _eval(by_category: dict[str, tuple[int, int]], gates_ok: bool = False) -> EvalResult:
+def _eval(by_category: dict[str, tuple[int, int]], gates_ok: bool = False, scorer: str | None = None) -> EvalResult:
     passed = sum(p for p, _ in by_category.values())
     total = sum(n for _, n in by_category.values())
     return EvalResult("dir", 0 if gates_ok else 1, passed, total, {k: list(v) for k, v in by_category.items()},
-                      [] if gates_ok else ["pokkit: overall pass rate is below the gate."], 0, 1.0)  # fmt: skip
+                      [] if gates_ok else ["pokkit: overall pass rate is below the gate."], 0, 1.0,
+                      scorer or scoring_code_sha256())  # fmt: skip
 
 
 def test_shifted_weights_favour_failing_targets() -> None:
@@ -184,6 +186,21 @@ def test_resume_carries_on_from_the_training_checkpoint_only_when_the_data_is_un
     changed.install(mp)
     run_loop(_opts(tmp_path, rounds=1, resume=True), log=lambda s: None)
     assert changed.resumed == [False]
+
+
+def test_resume_warns_when_earlier_rounds_were_scored_by_other_scorer_code(
+    tmp_path: Path, mp: pytest.MonkeyPatch
+) -> None:
+    stubs = Stubs(tmp_path, [_eval({"datetime": (0, 4)}, scorer="0" * 64), _eval({"datetime": (1, 4)})], _examples(3))
+    stubs.install(mp)
+    logged: list[str] = []
+    run_loop(_opts(tmp_path, rounds=1), log=logged.append)
+    assert not any(line.startswith("caution") for line in logged)  # a fresh loop: round 0 is in the ledger later
+    again = Stubs(tmp_path, [_eval({"datetime": (2, 4)})], _examples(3, "ping me at"))
+    again.install(mp)
+    run_loop(_opts(tmp_path, rounds=2, resume=True), log=logged.append)
+    (caution,) = [line for line in logged if line.startswith("caution")]
+    assert caution.startswith("caution: round(s) 0 were scored by other scorer code")
 
 
 @pytest.fixture
