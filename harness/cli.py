@@ -1,5 +1,5 @@
-"""Command line: ``python -m harness info|data|check-data|train|export|loop``. Scoring runs through pytest:
-``pytest suites/ --model X``.
+"""Command line: ``python -m harness COMMAND`` (info, the training commands of train/cli.py, the report, gate
+and publish commands of reports/). Scoring runs through pytest: ``pytest suites/ --model X``.
 
 The entry point only parses arguments and calls library functions.
 """

@@ -13,8 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 
 HARNESS_DIR = Path(__file__).parent
-# the code between a model's text and a verdict: the scorers, the registry, the tool-call parser
-SCORING_CODE = ("scorers", "scoring.py", "parsing.py")
+# the code between a model's text and a verdict: the scorers, the registry, the tool-call parser, the case
+# runner (a case passes when all its checks do) and the multi-step tasks that score themselves (compression)
+SCORING_CODE = ("scorers", "scoring.py", "parsing.py", "runner.py", "tasks")
 
 
 def _files(path: Path) -> list[Path]:

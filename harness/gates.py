@@ -8,6 +8,7 @@ A gate on a category or check that no case exercised in this run is reported as 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -98,19 +99,25 @@ def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]
 
 def load_gates(path: Path | None, overrides: list[str] = ()) -> GateConfig:  # type: ignore[assignment]
     raw: Any = load_yaml(path) if path is not None else {}
+    return gate_config(raw, overrides, str(path) if path is not None else "--gate")
+
+
+def gate_config(raw: Any, overrides: Sequence[str] = (), where: str = "gates") -> GateConfig:
+    """Validate a gate mapping (a gate file's content, or the config a run stored) with ``overrides`` applied;
+    a ConfigError names ``where`` and the first bad key."""
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping with 'suites:' and optional 'max_error_rate:'")
+        raise ConfigError(f"{where}: expected a mapping with 'suites:' and optional 'max_error_rate:'")
     unknown = set(raw) - {"max_error_rate", "suites"}
     if unknown:
-        raise ConfigError(f"{path}: unknown top-level keys {sorted(unknown)}; allowed: max_error_rate, suites")
+        raise ConfigError(f"{where}: unknown top-level keys {sorted(unknown)}; allowed: max_error_rate, suites")
     try:
         return GateConfig.model_validate(apply_overrides(raw, list(overrides)))
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{path or '--gate'}: {where}: {first['msg']}") from None
+        loc = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"{where}: {loc}: {first['msg']}") from None
 
 
 @dataclass

@@ -221,6 +221,7 @@ class CaseItem(pytest.Item):
         session = self.config.stash[SESSION_KEY]
         missing = session.unmet_requirement(self.case)
         if missing is not None:
+            session.skip_case(self.case, missing)
             pytest.skip(f"needs {missing}: the model's chat template has no {missing} mode")
         record = session.run_case(self.case, self.suite.version, nodeid=self.nodeid)
         self.user_properties.extend(

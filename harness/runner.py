@@ -85,11 +85,18 @@ def run_case(
     return record
 
 
+def failure_reasons(record: dict[str, Any]) -> list[str]:
+    """Why a record did not pass: the back-end error, or each failing check as ``name: reason``."""
+    if record.get("outcome") == "error":
+        return [f"error: {record.get('error')}"]
+    return [f"{c.get('name')}: {c.get('reason')}" for c in record.get("checks") or [] if not c.get("passed")]
+
+
 def describe_failure(record: dict[str, Any]) -> str:
     """A short multi-line explanation of a failed or errored record, for pytest's failure report."""
+    lines = failure_reasons(record)
     if record["outcome"] == "error":
-        return f"error: {record['error']}"
-    lines = [f"{c['name']}: {c['reason']}" for c in record["checks"] if not c["passed"]]
+        return lines[0]
     lines.append(f"response: {record.get('response')!r}")
     if record.get("tool_calls"):
         lines.append(f"tool calls: {record['tool_calls']}")

@@ -160,14 +160,15 @@ class HarnessSession:
         write_json_atomic(directory / MANIFEST_FILE, self.manifest)
 
     def unmet_requirement(self, case: Case) -> str | None:
-        """The first of the case's requirements that the open model does not meet, if any. Such a case is
-        skipped and listed in the manifest's ``cases_skipped``, so a run with skips still counts as complete."""
+        """The first of the case's requirements that the open model does not meet, if any."""
         if self.backend is None:
             return None
-        missing = next((r for r in case.requires if not self.backend.supports(r)), None)
-        if missing is not None:
-            self.manifest.setdefault("cases_skipped", []).append({"case": f"{case.suite}/{case.id}", "needs": missing})
-        return missing
+        return next((r for r in case.requires if not self.backend.supports(r)), None)
+
+    def skip_case(self, case: Case, missing: str) -> None:
+        """List a case the model cannot run in the manifest's ``cases_skipped``, so the run still counts as
+        complete (every selected case is either recorded or listed here)."""
+        self.manifest.setdefault("cases_skipped", []).append({"case": f"{case.suite}/{case.id}", "needs": missing})
 
     def run_case(self, case: Case, suite_version: str, nodeid: str = "") -> dict[str, Any]:
         if self.backend is None or self.writer is None:

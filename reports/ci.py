@@ -15,27 +15,32 @@ and every line this module shows is scrubbed of anything that looks like one.
 
 from __future__ import annotations
 
-import html
-import importlib
-import inspect
-import json
 import os
 import re
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import yaml
 
 from harness.errors import ConfigError, HarnessError, ModelLoadError
-from harness.gates import GateConfig, GateResult, SuiteStats, apply_overrides, error_rate, evaluate_gates, suite_stats
+from harness.gates import (
+    GateConfig,
+    GateResult,
+    SuiteStats,
+    error_rate,
+    evaluate_gates,
+    gate_config,
+    suite_stats,
+)
 from harness.gates import load_gates as load_gate_file
 from harness.models import resolve_model, sha256_file
-from harness.results import MANIFEST_FILE, read_results
+from harness.results import MANIFEST_FILE, read_manifest, read_results
+from harness.session import EXIT_GATE_FAILED, EXIT_OK, EXIT_UNTRUSTED
+from reports.escape import md_cell
 
-EXIT_OK, EXIT_GATE_FAILED, EXIT_UNTRUSTED = 0, 1, 2
 MODELFILE = "Modelfile"
 CARD_FILE = "README.md"
 HUB_URL = "https://huggingface.co"
@@ -140,19 +145,6 @@ class GateVerdict:
         return [redact(line) for line in out]
 
 
-def read_manifest(run_dir: Path) -> dict[str, Any]:
-    path = run_dir / MANIFEST_FILE
-    if not path.is_file():
-        raise ConfigError(f"{run_dir}: no {MANIFEST_FILE}; pass the directory a run wrote (pytest --results DIR)")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise RunNotTrustedError(f"{path}: cannot be read ({exc}); the run cannot be trusted, rerun it") from None
-    if not isinstance(data, dict):
-        raise RunNotTrustedError(f"{path}: not a run manifest (expected a JSON object); rerun it")
-    return data
-
-
 def _gate_config(manifest: dict[str, Any], gates_file: Path | None, overrides: Sequence[str]) -> tuple[GateConfig, str]:
     """The gate file if one is given, else the config the run itself was judged with, then any overrides."""
     suffix = f" + {len(overrides)} override(s)" if overrides else ""
@@ -165,10 +157,7 @@ def _gate_config(manifest: dict[str, Any], gates_file: Path | None, overrides: S
         raise RunNotTrustedError(
             f"{MANIFEST_FILE} records no gate configuration; pass --gates FILE to judge this run against one"
         )
-    try:
-        return GateConfig.model_validate(apply_overrides(stored, list(overrides))), f"stored in the manifest{suffix}"
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        raise ConfigError(f"gate configuration (manifest{suffix}): {str(exc).splitlines()[0]}") from None
+    return gate_config(stored, overrides, f"gate configuration (manifest{suffix})"), f"stored in the manifest{suffix}"
 
 
 def _check_complete(run_dir: Path, manifest: dict[str, Any], n_records: int) -> None:
@@ -287,7 +276,6 @@ class PublishResult:
     dry_run: bool
     verdict: GateVerdict
     url: str | None = None
-    calls: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [f"gates: all {len(self.verdict.evaluated)} evaluated gates met on {self.verdict.run_dir}"]
@@ -330,15 +318,17 @@ def _base_model(manifest: dict[str, Any], meta: dict[str, Any]) -> str | None:
     return None
 
 
-def _place_gguf(src: Path, dest: Path) -> None:
-    """Hardlink (free, same bytes) where the filesystem allows, else copy."""
+def _place_gguf(src: Path, dest: Path) -> bool:
+    """Hardlink (free, the very bytes that were hashed) where the filesystem allows, else copy; True if copied."""
     if dest.exists() and dest.samefile(src):
-        return  # --out is the model's own folder (or a link to it): unlinking dest would delete the model
+        return False  # --out is the model's own folder (or a link to it): unlinking dest would delete the model
     dest.unlink(missing_ok=True)
     try:
         os.link(src, dest)
     except OSError:
         shutil.copy2(src, dest)
+        return True
+    return False
 
 
 def _prepare_folder(folder: Path, names: set[str]) -> None:
@@ -353,40 +343,6 @@ def _prepare_folder(folder: Path, names: set[str]) -> None:
                 "they would be uploaded too: pass an empty or new --out"
             )
     folder.mkdir(parents=True, exist_ok=True)
-
-
-def _rendered_report(run_dir: Path) -> str | None:
-    """The Markdown of ``reports.render.render_markdown`` for this run, if that module offers one; else None.
-
-    The card then carries the same report ``harness report`` writes. The function may take the run directory or
-    a loaded ``reports.load.Run``; when it is absent, or takes other arguments, the card uses the compact
-    section written here (which, unlike ``report.md``, names no local path).
-    """
-    try:
-        render = importlib.import_module("reports.render")
-    except ImportError:
-        return None
-    func = getattr(render, "render_markdown", None)
-    if not callable(func):
-        return None
-    params = list(inspect.signature(func).parameters.values())
-    if not params or any(p.default is inspect.Parameter.empty for p in params[1:] if p.kind is not p.VAR_KEYWORD):
-        return None
-    annotation = str(params[0].annotation)
-    if params[0].name == "run" or annotation.endswith("Run"):
-        from reports.load import load_run
-
-        text = func(load_run(run_dir))
-    elif params[0].name in {"run_dir", "directory", "path", "run_path"} or "Path" in annotation:
-        text = func(run_dir)
-    else:
-        return None
-    return text if isinstance(text, str) and text.strip() else None
-
-
-def _md(text: Any) -> str:
-    """A table cell: HTML-escaped (the Hub renders HTML in cards), ``|`` escaped, on one line."""
-    return html.escape(str(text), quote=False).replace("|", "\\|").replace("\n", " ")
 
 
 def _pct(value: float | None) -> str:
@@ -404,7 +360,9 @@ def _actual(g: GateResult) -> str:
 
 
 def _results_section(verdict: GateVerdict) -> list[str]:
-    """Pass rates per suite, category and check, and every gate with its sentence: the card's own report."""
+    """Pass rates per suite, category and check. The card has its own section rather than report.md: its
+    gates are the ones just re-judged on this file (``--gates``/``--gate`` may differ from the stored ones),
+    and it names no local path."""
     suites = verdict.manifest.get("suites") or {}
     out = [
         "## Evaluation",
@@ -420,13 +378,13 @@ def _results_section(verdict: GateVerdict) -> list[str]:
         out.append(f"| {name} | {version} | {cases} | {st.passed} | {_pct(st.pass_rate)} | {st.errors} |")
     for name, st in verdict.stats.items():
         out += ["", f"### {name}", "", "| category | passed | pass rate |", "|---|---|---|"]
-        out += [f"| {_md(c)} | {p}/{t} | {_pct(p / t if t else None)} |" for c, (p, t) in st.by_category.items()]
+        out += [f"| {md_cell(c)} | {p}/{t} | {_pct(p / t if t else None)} |" for c, (p, t) in st.by_category.items()]
         if st.by_check:
             out += ["", "| check | passed | pass rate | mean value |", "|---|---|---|---|"]
             for c, (p, t) in st.by_check.items():
                 mean = st.metric_means.get(c)
                 mean_text = "" if mean is None else f"{mean:.2f}"
-                out.append(f"| {_md(c)} | {p}/{t} | {_pct(p / t if t else None)} | {mean_text} |")
+                out.append(f"| {md_cell(c)} | {p}/{t} | {_pct(p / t if t else None)} | {mean_text} |")
     return out
 
 
@@ -443,8 +401,8 @@ def _gates_section(verdict: GateVerdict) -> list[str]:
     tags = {"passed": "PASS", "failed": "FAIL", "not_evaluated": "n/a"}
     for g in verdict.results:
         out.append(
-            f"| {tags[g.status]} | {_md(g.suite)} | {_md(g.gate)} | {_threshold(g)} | {_actual(g)} "
-            f"| {_md(g.sentence)} |"
+            f"| {tags[g.status]} | {md_cell(g.suite)} | {md_cell(g.gate)} | {_threshold(g)} | {_actual(g)} "
+            f"| {md_cell(g.sentence)} |"
         )
     ungated = [s for s in verdict.stats if s not in verdict.config.suites]
     if ungated:
@@ -581,9 +539,7 @@ def model_card(
         "were re-checked on this exact file (sha256 below).",
         "",
     ]
-    rendered = _rendered_report(verdict.run_dir)
-    body += [rendered.strip(), ""] if rendered else [*_results_section(verdict), ""]
-    body += [*_gates_section(verdict), "", *_how_to_run(repo_id, gguf_name), ""]
+    body += [*_results_section(verdict), "", *_gates_section(verdict), "", *_how_to_run(repo_id, gguf_name), ""]
     decoding = manifest.get("decoding") or {}
     body += [
         "## Provenance",
@@ -654,8 +610,8 @@ def publish(
     gguf_name = verdict.model_path.name
     folder = out_dir if out_dir is not None else run_dir / "publish" / repo_id.split("/", 1)[1]
     _prepare_folder(folder, {gguf_name, MODELFILE, CARD_FILE})
-    _place_gguf(verdict.model_path, folder / gguf_name)
-    if sha256_file(folder / gguf_name) != verdict.model_sha256:  # the file changed after it was checked
+    copied = _place_gguf(verdict.model_path, folder / gguf_name)
+    if copied and sha256_file(folder / gguf_name) != verdict.model_sha256:  # changed between check and copy
         raise ModelMismatchError(f"{verdict.model_path} changed while publishing; its sha256 no longer matches the run")
     from train.export import modelfile
 
@@ -668,13 +624,11 @@ def publish(
     assert api is not None
     try:
         url = api.create_repo(repo_id, private=private, exist_ok=True)
-        result.calls.append("create_repo")
         api.upload_folder(
             repo_id=repo_id,
             folder_path=folder,
             commit_message=f"{gguf_name} (sha256 {verdict.model_sha256[:12]}): all gates met, smallmodel-harness",
         )
-        result.calls.append("upload_folder")
     except HarnessError:
         raise
     except Exception as exc:  # noqa: BLE001 - any hub/network failure becomes one redacted line, exit 2

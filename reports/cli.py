@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
+from harness.session import EXIT_OK
 from reports.aggregate import summarize
-
-EXIT_OK = 0
 
 
 def _print_paths(paths: list[Path]) -> None:

@@ -7,7 +7,6 @@ prints one line instead of a traceback from deep inside pandas.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -16,7 +15,8 @@ from typing import Any
 import pandas as pd
 
 from harness.errors import ConfigError
-from harness.results import MANIFEST_FILE, RESULTS_FILE, read_results
+from harness.results import RESULTS_FILE, read_manifest, read_results
+from harness.runner import failure_reasons
 
 REQUIRED_FIELDS = ("suite", "case_id", "passed")
 # Columns every report reads; a record without one (an errored case has no latency) gets a missing value.
@@ -125,26 +125,6 @@ class Run:
         return frame
 
 
-def _read_manifest(directory: Path) -> dict[str, Any]:
-    path = directory / MANIFEST_FILE
-    if not path.is_file():
-        raise ConfigError(f"{path}: no such file; pass a run directory written by `pytest suites/ --results DIR`")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read as JSON ({exc}); re-run the suites to rewrite it") from None
-    if not isinstance(data, dict) or not isinstance(data.get("model"), dict):
-        raise ConfigError(f"{path}: not a run manifest (no 'model' object); re-run the suites to rewrite it")
-    return data
-
-
-def failure_text(record: dict[str, Any]) -> str:
-    """Why a case did not pass, in one line: each failing check's name and reason, or the back-end error."""
-    if record.get("outcome") == "error":
-        return f"error: {record.get('error')}"
-    return "; ".join(f"{c.get('name')}: {c.get('reason')}" for c in record.get("checks") or [] if not c.get("passed"))
-
-
 def _records_frame(directory: Path) -> pd.DataFrame:
     path = directory / RESULTS_FILE
     try:
@@ -165,7 +145,7 @@ def _records_frame(directory: Path) -> pd.DataFrame:
     frame["failed_checks"] = [
         ", ".join(c.get("name", "?") for c in cs if not c.get("passed")) for cs in frame["checks"]
     ]
-    frame["failures"] = [failure_text(r) for r in records]
+    frame["failures"] = ["; ".join(failure_reasons(r)) for r in records]
     for col in ("latency_s", "prompt_tokens", "completion_tokens"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce")
     return frame
@@ -176,5 +156,5 @@ def load_run(path: Path | str, label: str | None = None) -> Run:
     directory = Path(path)
     if not directory.is_dir():
         raise ConfigError(f"{directory}: no such run directory; pass the --results DIR of a finished run")
-    manifest = _read_manifest(directory)
+    manifest = read_manifest(directory)
     return Run(path=directory, manifest=manifest, records=_records_frame(directory), label_override=label)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.fingerprint import scoring_code_sha256, suite_sha256, tree_sha256
+from harness.fingerprint import HARNESS_DIR, SCORING_CODE, _files, scoring_code_sha256, suite_sha256, tree_sha256
 
 
 def test_tree_hash_follows_content_and_names_not_caches(tmp_path: Path) -> None:
@@ -33,5 +33,7 @@ def test_suite_hash_covers_the_suite_folder(tmp_path: Path) -> None:
     assert suite_sha256(suite) != first
 
 
-def test_installed_scoring_code_has_a_stable_hash() -> None:
-    assert len(scoring_code_sha256()) == 64 and scoring_code_sha256() == scoring_code_sha256()
+def test_installed_scoring_code_hash_covers_the_code_that_decides_verdicts() -> None:
+    names = {f.relative_to(HARNESS_DIR).parts[0] for p in SCORING_CODE for f in _files(HARNESS_DIR / p)}
+    assert {"scorers", "scoring.py", "parsing.py", "runner.py", "tasks"} <= names  # every entry exists
+    assert scoring_code_sha256() == tree_sha256([HARNESS_DIR / p for p in SCORING_CODE], HARNESS_DIR)

@@ -105,6 +105,14 @@ def test_all_gates_met_exits_0_and_writes_results_and_manifest(project: pytest.P
     result.stdout.fnmatch_lines(["*report: *report.html (+ report.md, cases.csv, junit.xml)*"])
 
 
+def test_no_report_skips_the_report_but_not_the_results(project: pytest.Pytester) -> None:
+    result = _run(project, _responses(project, GOOD), "--no-report")
+    assert result.ret == 0
+    assert (project.path / "out" / "results.jsonl").is_file() and (project.path / "out" / "manifest.json").is_file()
+    assert not (project.path / "out" / "report").exists()
+    assert "report:" not in result.stdout.str()
+
+
 def test_single_failed_case_still_exits_0_when_gates_pass(project: pytest.Pytester) -> None:
     result = _run(
         project,

@@ -27,7 +27,7 @@ from harness.errors import ConfigError, TrainingError
 from harness.fingerprint import scoring_code_sha256
 from harness.gates import suite_stats
 from harness.models import sha256_file
-from harness.results import MANIFEST_FILE, read_results, utc_now, write_json_atomic
+from harness.results import MANIFEST_FILE, read_manifest, read_results, utc_now, write_json_atomic
 from harness.yamlio import load_yaml
 from train.clean import clean, read_jsonl, write_jsonl
 from train.config import TrainConfig
@@ -98,7 +98,7 @@ def evaluate(model: Path | str, suite_dir: Path, results_dir: Path, extra: Seque
     if proc.returncode not in (0, 1) or not manifest_file.is_file():
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-6:])
         raise TrainingError(f"evaluation of {model} could not be trusted (pytest exit {proc.returncode}):\n{tail}")
-    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    manifest = read_manifest(results_dir)
     records = read_results(results_dir)
     stats = suite_stats(records)
     passed = sum(s.passed for s in stats.values())
