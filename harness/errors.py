@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+# The exit codes of a scoring run, the gate and the training loop: every gate met / a gate failed / the run
+# cannot be trusted (bad input, a missing or mismatched model, too many errors).
+EXIT_OK = 0
+EXIT_GATE_FAILED = 1
+EXIT_UNTRUSTED = 2
+
 
 class HarnessError(Exception):
     """Base class. ``exit_code`` is what the command line returns when this ends a run."""
 
-    exit_code = 2
+    exit_code = EXIT_UNTRUSTED
 
 
 class ConfigError(HarnessError):

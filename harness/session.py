@@ -15,7 +15,7 @@ from typing import Any
 
 import harness
 from harness.backends.base import Backend, GenerationParams, LoadOptions, open_backend
-from harness.errors import ConfigError
+from harness.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_UNTRUSTED, ConfigError
 from harness.fingerprint import scoring_code_sha256, suite_sha256
 from harness.gates import GateConfig, error_rate, evaluate_gates, load_gates, suite_stats
 from harness.models import ModelRef, resolve_model, sha256_file
@@ -24,10 +24,6 @@ from harness.runner import run_case
 from harness.scoring import ScoringContext
 from harness.suite import Case, Suite
 from harness.summary import Summary, build_summary, judge_agreement
-
-EXIT_OK = 0
-EXIT_GATE_FAILED = 1
-EXIT_UNTRUSTED = 2
 
 
 @dataclass

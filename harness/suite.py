@@ -136,10 +136,17 @@ class Suite:
     description: str
     cases: list[Case]
     system_prompts: dict[str, str] = field(default_factory=dict)
+    default_system: str | None = None
 
     @property
     def case_sets(self) -> set[str]:
         return {c.case_set for c in self.cases}
+
+    @property
+    def default_system_prompt(self) -> str | None:
+        """The system prompt cases get when they name none, stripped as the cases get it."""
+        text = self.system_prompts.get(self.default_system or "")
+        return text.strip() if text is not None else None
 
 
 def _format_validation(where: str, exc: ValidationError) -> str:
@@ -262,4 +269,4 @@ def load_suite(path: Path, judge: bool = False) -> Suite:
                 except ConfigError as exc:
                     raise ConfigError(f"{where}: {exc}") from None
         cases.append(case)
-    return Suite(spec.name, spec.version, path, spec.description, cases, dict(spec.system_prompts))
+    return Suite(spec.name, spec.version, path, spec.description, cases, dict(spec.system_prompts), spec.default_system)

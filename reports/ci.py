@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 import yaml
 
-from harness.errors import ConfigError, HarnessError, ModelLoadError
+from harness.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_UNTRUSTED, ConfigError, HarnessError, ModelLoadError
 from harness.gates import (
     GateConfig,
     GateResult,
@@ -38,7 +38,6 @@ from harness.gates import (
 from harness.gates import load_gates as load_gate_file
 from harness.models import resolve_model, sha256_file
 from harness.results import MANIFEST_FILE, read_manifest, read_results
-from harness.session import EXIT_GATE_FAILED, EXIT_OK, EXIT_UNTRUSTED
 from reports.escape import md_cell
 
 MODELFILE = "Modelfile"
@@ -160,7 +159,7 @@ def _gate_config(manifest: dict[str, Any], gates_file: Path | None, overrides: S
     return gate_config(stored, overrides, f"gate configuration (manifest{suffix})"), f"stored in the manifest{suffix}"
 
 
-def _check_complete(run_dir: Path, manifest: dict[str, Any], n_records: int) -> None:
+def check_complete(run_dir: Path, manifest: dict[str, Any], n_records: int) -> None:
     status = manifest.get("status")
     if status != "complete":
         why = "it was interrupted" if status == "interrupted" else "it was killed or is still going"
@@ -236,7 +235,7 @@ def gate_run(
     """
     manifest = read_manifest(run_dir)
     records = read_results(run_dir)
-    _check_complete(run_dir, manifest, len(records))
+    check_complete(run_dir, manifest, len(records))
     config, source = _gate_config(manifest, gates_file, overrides)
     stats = suite_stats(records)
     err = error_rate(stats)

@@ -10,9 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from harness.errors import ConfigError
-from harness.session import EXIT_OK
-from reports.aggregate import summarize
+from harness.errors import EXIT_OK, ConfigError
 
 
 def _print_paths(paths: list[Path]) -> None:
@@ -21,6 +19,7 @@ def _print_paths(paths: list[Path]) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from reports.aggregate import summarize
     from reports.load import load_run
     from reports.render import write_report
 

@@ -11,10 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.errors import ConfigError
+from harness.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_UNTRUSTED, ConfigError
 from train.config import QUANT_TYPES, TrainConfig
-
-EXIT_OK, EXIT_GATES_FAILED = 0, 1
 
 # TrainConfig fields settable from the command line: flag -> (field, type, help)
 TRAIN_FLAGS: dict[str, tuple[str, type, str]] = {
@@ -64,13 +62,13 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
 def _weights(items: list[str]) -> dict[str, float]:
     out = {}
     for item in items:
-        name, sep, value = item.partition("=")
+        name, _, value = item.partition("=")
         try:
+            if not name:
+                raise ValueError
             out[name] = float(value)
         except ValueError:
             raise ConfigError(f"--weight {item!r}: expected NAME=NUMBER, e.g. alarms=2") from None
-        if not sep:
-            raise ConfigError(f"--weight {item!r}: expected NAME=NUMBER, e.g. alarms=2")
     return out
 
 
@@ -115,10 +113,11 @@ def cmd_check_data(args: argparse.Namespace) -> int:
         print(f"  CONTAMINATED {hit.describe()}")
     contamination.raise_if_contaminated(str(args.file))
     print(f"{args.file}: {len(examples)} examples, none contains any of {contamination.eval_texts} eval prompts")
-    return EXIT_OK if not report.invalid else 2
+    return EXIT_OK if not report.invalid else EXIT_UNTRUSTED
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from harness.models import sha256_file
     from train.clean import read_jsonl
     from train.contamination import check_contamination
     from train.export import export
@@ -128,10 +127,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     base = resolve_base(args.base)
     examples = read_jsonl(args.data)
     check_contamination(examples).raise_if_contaminated(str(args.data))
-    result, model, tok = finetune(examples, base, args.out, cfg, resume=args.resume, inputs={"data": str(args.data)})
+    inputs = {"data": str(args.data), "data_sha256": sha256_file(args.data)}
+    result, model, tok = finetune(examples, base, args.out, cfg, resume=args.resume, inputs=inputs)
     print(json.dumps(result.to_dict(), indent=2))
     if not args.no_export:
-        exported = export(model, tok, base, args.out / "export", cfg)
+        exported = export(model, tok, base, args.out / "export", cfg, adapter_dir=result.adapter_dir)
         print(json.dumps(exported.to_dict(), indent=2))
         print(f"evaluate it: pytest suites/ --model {exported.gguf}")
     return EXIT_OK
@@ -141,10 +141,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     from train.export import export
     from train.finetune import load_tokenizer, resolve_base
 
-    cfg = train_config(args)
-    base = resolve_base(args.base)
     if not (args.adapter / "adapter_config.json").is_file():
         raise ConfigError(f"{args.adapter}: not a LoRA adapter directory (no adapter_config.json)")
+    if args.config is None and (args.adapter / "train_config.json").is_file():
+        args.config = args.adapter / "train_config.json"  # the settings it was trained with, flags on top
+    cfg = train_config(args)
+    base = resolve_base(args.base)
     result = export(args.adapter, load_tokenizer(base), base, args.out, cfg)
     print(json.dumps(result.to_dict(), indent=2))
     return EXIT_OK
@@ -164,7 +166,7 @@ def cmd_loop(args: argparse.Namespace) -> int:
     print(f"best round {summary['best_round']}: {summary['best_model']}")
     print("pass rate per round: " + ", ".join(f"{r}: {v:.0%}" for r, v in summary["pass_rates"].items()))
     print(f"ledger: {opts.out / 'ledger.jsonl'}")
-    return EXIT_OK if summary["status"] == "gates_passed" else EXIT_GATES_FAILED
+    return EXIT_OK if summary["status"] == "gates_passed" else EXIT_GATE_FAILED
 
 
 def cmd_fetch_converter(args: argparse.Namespace) -> int:

@@ -168,7 +168,6 @@ class ContaminationIndex:
         return report
 
 
-def check_contamination(
-    examples: Sequence[dict[str, Any]], suites_root: Path = SUITES_ROOT, **kwargs: Any
-) -> ContaminationReport:
-    return ContaminationIndex(collect_eval_texts(suites_root), **kwargs).check(examples)
+def check_contamination(examples: Sequence[dict[str, Any]], suites_root: Path = SUITES_ROOT) -> ContaminationReport:
+    """``examples`` checked against every evaluation text of the suites under ``suites_root``."""
+    return ContaminationIndex(collect_eval_texts(suites_root)).check(examples)

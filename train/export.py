@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import importlib.metadata
-import json
 import os
 import shutil
 import subprocess
@@ -23,15 +22,17 @@ import sys
 import tarfile
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.chat import ChatTemplate
 from harness.errors import TrainingError
 from harness.models import inspect_gguf, sha256_file
+from harness.results import write_json_atomic
 from train.config import TrainConfig
-from train.finetune import BaseModel, check_tokenizer, load_model
+from train.finetune import BaseModel, cache_dir, check_tokenizer, load_model
 
 CONVERTER_MEMBERS = ("convert_hf_to_gguf.py", "conversion/", "gguf-py/", "LICENSE")
 FTYPES = {
@@ -39,10 +40,6 @@ FTYPES = {
     "Q5_K_M": "LLAMA_FTYPE_MOSTLY_Q5_K_M",
     "Q8_0": "LLAMA_FTYPE_MOSTLY_Q8_0",
 }
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("HARNESS_CACHE", Path.home() / ".cache" / "smallmodel-harness"))
 
 
 def find_converter(fetch: bool = True) -> Path:
@@ -93,7 +90,8 @@ def _extract_converter(archive: Path, target: Path) -> None:
 def merge_adapter(model: Any, tokenizer: Any, base: BaseModel, out_dir: Path) -> Path:
     """Merge LoRA weights into the base and save a Hugging Face model directory (safetensors + tokenizer).
 
-    ``model`` is a PEFT model in memory, or the path of a saved adapter (the base is then loaded again).
+    ``model`` is a PEFT model in memory, or the path of a saved adapter: the base is then loaded again at full
+    precision, which is how a 4-bit (QLoRA) adapter is merged (4-bit weights cannot be merged and saved).
     The tokenizer is saved with the base's own chat template (no generation markers) and checked to reload
     with the same vocabulary, eos token and ids.
     """
@@ -121,11 +119,12 @@ def _check_saved_tokenizer(original: Any, directory: Path, vocab_size: int) -> N
         raise TrainingError(f"{directory}: the saved tokenizer does not reload identically; the GGUF would be wrong")
 
 
-def convert_to_gguf(hf_dir: Path, out_file: Path, outtype: str = "f16", name: str | None = None) -> Path:
+def convert_to_gguf(hf_dir: Path, out_file: Path, name: str | None = None) -> Path:
+    """The merged model as an f16 GGUF, by llama.cpp's own converter (which writes the chat template too)."""
     converter = find_converter()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(converter / "gguf-py"), str(converter)])}
     cmd = [sys.executable, str(converter / "convert_hf_to_gguf.py"), str(hf_dir), "--outfile", str(out_file),
-           "--outtype", outtype, *(["--model-name", name] if name else [])]  # fmt: skip
+           "--outtype", "f16", *(["--model-name", name] if name else [])]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0 or not out_file.is_file():
         tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-5:])
@@ -133,18 +132,14 @@ def convert_to_gguf(hf_dir: Path, out_file: Path, outtype: str = "f16", name: st
     return out_file
 
 
-def quantize(src: Path, dst: Path, qtype: str = "Q4_K_M", threads: int = 0) -> Path:
-    """Quantize a GGUF with llama.cpp (``llama_model_quantize``). F16 copies the file as it is."""
-    if qtype == "F16":
-        shutil.copyfile(src, dst)
-        return dst
+def quantize(src: Path, dst: Path, qtype: str = "Q4_K_M") -> Path:
+    """Quantize a GGUF with llama.cpp (``llama_model_quantize``, all cores)."""
     import llama_cpp
 
     if qtype not in FTYPES:
-        raise TrainingError(f"quantization {qtype!r} is not one of {', '.join([*FTYPES, 'F16'])}")
+        raise TrainingError(f"quantization {qtype!r} is not one of {', '.join(FTYPES)} (F16 needs no quantizing)")
     params = llama_cpp.llama_model_quantize_default_params()
     params.ftype = getattr(llama_cpp, FTYPES[qtype])
-    params.nthread = threads
     with _stderr_to(dst.with_suffix(".quantize.log")):  # llama.cpp prints a line per tensor on fd 2
         rc = llama_cpp.llama_model_quantize(str(src).encode(), str(dst).encode(), ctypes.byref(params))
     if rc != 0 or not dst.is_file():
@@ -212,7 +207,8 @@ For each function call, return a json object with function name and arguments wi
 {{- end }}"""
 
 
-def modelfile(gguf_name: str, system: str | None = None, stop: tuple[str, ...] = ("<|im_end|>",)) -> str:
+def modelfile(gguf_name: str, system: str | None = None, stop: Sequence[str] = ("<|im_end|>",)) -> str:
+    """An Ollama Modelfile for a ChatML model: the TEMPLATE above, greedy decoding, the suite's system prompt."""
     lines = [f"FROM ./{gguf_name}", "", f'TEMPLATE """{OLLAMA_CHATML_TEMPLATE}"""', ""]
     lines += [f'PARAMETER stop "{s}"' for s in stop]
     lines += ["PARAMETER temperature 0", ""]
@@ -224,13 +220,11 @@ def modelfile(gguf_name: str, system: str | None = None, stop: tuple[str, ...] =
 @dataclass
 class ExportResult:
     hf_dir: str
-    f16_gguf: str
     gguf: str
     quant: str
     size_bytes: int
     sha256: str
-    modelfile: str
-    chat_template_ok: bool
+    modelfile: str  # "" when the base is not ChatML (the Modelfile's TEMPLATE is ChatML)
     seconds: float
 
     def to_dict(self) -> dict[str, Any]:
@@ -239,33 +233,43 @@ class ExportResult:
 
 def export(
     model: Any, tokenizer: Any, base: BaseModel, out_dir: Path, cfg: TrainConfig, *, name: str = "model",
-    keep_f16: bool = False, system: str | None = None,
+    system: str | None = None, adapter_dir: Path | None = None,
 ) -> ExportResult:  # fmt: skip
-    """Adapter -> merged HF dir -> f16 GGUF -> quantized GGUF + Modelfile, with the config saved beside them."""
+    """Adapter -> merged HF dir -> f16 GGUF -> quantized GGUF + Modelfile, with the config saved beside them.
+
+    ``model`` is the trained PEFT model or an adapter directory. A 4-bit (QLoRA) model is merged from
+    ``adapter_dir`` onto the full-precision base instead, since quantized weights cannot be merged and saved.
+    """
     start = time.perf_counter()
+    if cfg.load_in_4bit and not isinstance(model, str | Path):
+        if adapter_dir is None:
+            raise TrainingError("a 4-bit model is merged from its saved adapter: pass adapter_dir")
+        model = adapter_dir
     hf_dir = merge_adapter(model, tokenizer, base, out_dir / "merged")
     f16 = convert_to_gguf(hf_dir, out_dir / f"{name}.f16.gguf", name=name)
     final = out_dir / f"{name}.{cfg.quant}.gguf"
-    quantize(f16, final, cfg.quant)
+    if cfg.quant == "F16":
+        f16.replace(final)
+    else:
+        quantize(f16, final, cfg.quant)
+        f16.unlink()
     info = inspect_gguf(final)  # the harness's own header check: readable, complete, with a chat template
-    template_ok = (info.chat_template or "").strip() == base.chat_template.strip()
-    if not template_ok:
+    if (info.chat_template or "").strip() != base.chat_template.strip():
         raise TrainingError(f"{final}: the chat template in the GGUF differs from the base's; the eval would lie")
     mf = out_dir / "Modelfile"
-    mf.write_text(modelfile(final.name, system), encoding="utf-8")
-    if not keep_f16:
-        f16.unlink()
+    if "<|im_start|>" in base.chat_template:
+        mf.write_text(modelfile(final.name, system, ChatTemplate(base.chat_template, "base").stop), encoding="utf-8")
+    else:
+        print(f"no Modelfile: its TEMPLATE is ChatML and {base.path.name} uses another chat format")
     result = ExportResult(
         hf_dir=str(hf_dir),
-        f16_gguf=str(f16) if keep_f16 else "",
         gguf=str(final),
         quant=cfg.quant,
         size_bytes=final.stat().st_size,
         sha256=sha256_file(final),
-        modelfile=str(mf),
-        chat_template_ok=template_ok,
+        modelfile=str(mf) if mf.is_file() else "",
         seconds=round(time.perf_counter() - start, 2),
     )
     cfg.save(out_dir, {"base": str(base.path), "base_sha256": base.sha256, "gguf_sha256": result.sha256})
-    (out_dir / "export.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
+    write_json_atomic(out_dir / "export.json", result.to_dict())
     return result

@@ -1,5 +1,6 @@
 """LoRA fine-tuning: TRL + PEFT everywhere (fp32 on CPU), Unsloth when a CUDA GPU and the ``[gpu]`` extra are
-there, bitsandbytes 4-bit (QLoRA) on request.
+there, bitsandbytes 4-bit (QLoRA) on request. The Unsloth and 4-bit paths have not run yet (no GPU so far);
+``tests/integration/test_training_gpu.py`` is their check.
 
 The loss covers assistant tokens only. SmolLM2's template has no ``{% generation %}`` markers, so a training
 template that has them is shipped (``train/templates/chatml_train.jinja``); before training, it is checked to
@@ -9,17 +10,20 @@ render exactly what the base model's own template renders, with tools and tool c
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
 import re
+import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from harness.chat import ChatTemplate, inline_tools
+from harness.chat import END_MARKERS, ChatTemplate, inline_tools
 from harness.errors import ConfigError, ModelLoadError, TrainingError
 from harness.models import inspect_gguf, resolve_model, sha256_file
 from harness.results import peak_rss_mb
@@ -36,15 +40,19 @@ _PROBE = [
     {"role": "assistant", "content": "A2"},
 ]
 INSTALL_HINT = "pip install -e '.[train]' (on a CPU-only machine first: pip install torch==2.13.0)"
+PROBE_EXAMPLES = 4  # training examples whose masked loss is measured before and after training
+DATA_HASH_FILE = "data.sha256"  # in the checkpoints folder: the data its checkpoints were trained on
+
+
+def cache_dir() -> Path:
+    """Where the harness keeps what it derives once: the llama.cpp converter, dequantised GGUF bases."""
+    return Path(os.environ.get("HARNESS_CACHE", Path.home() / ".cache" / "smallmodel-harness"))
 
 
 def require_training_libraries() -> None:
-    missing = []
-    for name in ("torch", "transformers", "trl", "peft", "datasets"):
-        try:
-            __import__(name)
-        except ImportError:
-            missing.append(name)
+    """Check, without importing them (Unsloth must be imported before transformers, trl and peft to patch
+    them), that the training libraries are installed."""
+    missing = [name for name in ("torch", "transformers", "trl", "peft", "datasets") if find_spec(name) is None]
     if missing:
         raise TrainingError(f"training needs {', '.join(missing)}, which are not installed: {INSTALL_HINT}")
 
@@ -96,8 +104,14 @@ def training_template(cfg: TrainConfig, base: BaseModel) -> str:
         raise ConfigError(f"train_template {path}: no {{% generation %}} markers, so the loss cannot be masked")
     stripped = ChatTemplate(_GENERATION_TAGS.sub("", text), source=str(path))
     own = ChatTemplate(base.chat_template, source="base")
-    for n in (2, 3, 5):  # system+user, +assistant, a two-turn conversation
-        if stripped._render_raw(_PROBE[:n], None) != own._render_raw(_PROBE[:n], None):
+    if own.handles_tools:
+        raise ConfigError(
+            f"{base.path}: its chat template renders tools itself; training writes tools into the system prompt "
+            "(Hermes style, as the harness does for templates without tools), which would not match evaluation"
+        )
+    # system+user, +assistant, a two-turn conversation, and the same without a system turn
+    for probe in (_PROBE[:2], _PROBE[:3], _PROBE, _PROBE[1:3], _PROBE[1:]):
+        if stripped._render_raw(probe, None) != own._render_raw(probe, None):
             raise ConfigError(
                 f"train_template {path} does not render like {base.path}'s own chat template; write one that "
                 "matches it, with {% generation %}...{% endgeneration %} around assistant content and end token"
@@ -128,7 +142,7 @@ def load_tokenizer(base: BaseModel) -> Any:
     else:
         tok = PreTrainedTokenizerFast.from_pretrained(str(base.path))
     vocab = tok.get_vocab()
-    for marker in ("<|im_end|>", "<end_of_turn>", "<|eot_id|>"):
+    for marker in END_MARKERS:
         if marker in base.chat_template and marker in vocab:
             tok.eos_token = marker
             break
@@ -154,13 +168,25 @@ def check_tokenizer(tok: Any, vocab_size: int | None = None) -> None:
         )
 
 
-def load_model(base: BaseModel, cfg: TrainConfig, device: str) -> Any:
+def use_bf16(device: str) -> bool:
+    """bf16 weights and training on a GPU that has it; fp32 elsewhere (TRL's bf16 default breaks on CPU)."""
+    import torch
+
+    return device == "cuda" and torch.cuda.is_bf16_supported()
+
+
+def load_model(base: BaseModel, cfg: TrainConfig, device: str, tokenizer: Any = None) -> Any:
+    """The base as a transformers model, full precision or (``load_in_4bit``, CUDA) 4-bit NF4 for QLoRA.
+
+    transformers cannot quantize while loading a GGUF, so for 4-bit a GGUF base is first dequantised into a
+    cached Hugging Face directory (:func:`hf_directory`, which needs ``tokenizer``).
+    """
     import torch
     from transformers import AutoModelForCausalLM
 
     # sdpa: memory-efficient attention (eager attention keeps every n x n probability matrix for backward)
     kwargs: dict[str, Any] = {
-        "dtype": torch.float32 if device == "cpu" else torch.bfloat16,
+        "dtype": torch.bfloat16 if use_bf16(device) else torch.float32,
         "attn_implementation": "sdpa",
     }
     if cfg.load_in_4bit:
@@ -169,8 +195,10 @@ def load_model(base: BaseModel, cfg: TrainConfig, device: str) -> Any:
         from transformers import BitsAndBytesConfig
 
         kwargs["quantization_config"] = BitsAndBytesConfig(
-            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=kwargs["dtype"]
         )
+        if base.kind == "gguf":
+            base = BaseModel(base.spec, hf_directory(base, tokenizer), "hf", base.chat_template, base.sha256)
     model: Any
     try:
         if base.kind == "gguf":
@@ -186,6 +214,24 @@ def load_model(base: BaseModel, cfg: TrainConfig, device: str) -> Any:
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     return model
+
+
+def hf_directory(base: BaseModel, tokenizer: Any) -> Path:
+    """A GGUF base dequantised and saved as a Hugging Face directory, cached by the file's sha256: what
+    Unsloth and 4-bit loading need (neither loads a GGUF)."""
+    if base.kind != "gguf":
+        return base.path
+    if tokenizer is None:
+        raise TrainingError("hf_directory: a GGUF base needs its tokenizer to be saved beside the weights")
+    target = cache_dir() / "hf" / (base.sha256 or base.path.stem)
+    if not (target / "config.json").is_file():
+        partial = target.with_name(target.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        load_model(base, TrainConfig(), "cpu").save_pretrained(str(partial))
+        tokenizer.save_pretrained(str(partial))
+        shutil.rmtree(target, ignore_errors=True)
+        partial.replace(target)
+    return target
 
 
 def pick_backend(cfg: TrainConfig) -> tuple[str, str]:
@@ -228,7 +274,7 @@ class TrainResult:
         return d
 
 
-def _progress_callback(total_steps: int) -> Any:
+def _progress_callback() -> Any:
     from tqdm.auto import tqdm
     from transformers import TrainerCallback
 
@@ -238,22 +284,19 @@ def _progress_callback(total_steps: int) -> Any:
         def __init__(self) -> None:
             self.bar: Any = None
             self.start = 0.0
-            self.loss: float | None = None
             self.post: dict[str, str] = {}
             self.tokens0 = 0
 
         def on_train_begin(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
-            self.bar = tqdm(total=state.max_steps or total_steps, desc="train", unit="step", dynamic_ncols=True)
+            self.bar = tqdm(total=state.max_steps, desc="train", unit="step", dynamic_ncols=True)
             self.bar.update(state.global_step)
             self.start = time.perf_counter()
             self.tokens0 = state.num_input_tokens_seen
 
         def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kw: Any) -> None:
-            if logs and "loss" in logs:
-                self.loss = float(logs["loss"])
-                if self.bar is not None:  # the Trainer logs after on_step_end: show this step's loss now
-                    self.post["loss"] = f"{self.loss:.3f}"
-                    self.bar.set_postfix(self.post)
+            if logs and "loss" in logs and self.bar is not None:
+                self.post["loss"] = f"{float(logs['loss']):.3f}"  # logged after on_step_end: this step's loss
+                self.bar.set_postfix(self.post)
 
         def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
             if self.bar is None:
@@ -300,22 +343,23 @@ def finetune(
     *,
     resume: bool = False,
     inputs: dict[str, Any] | None = None,
-    probe_examples: int = 4,
 ) -> tuple[TrainResult, Any, Any]:
     """Train a LoRA adapter on ``examples``; returns the result, the PEFT model and the tokenizer.
 
-    Checkpoints go to ``out_dir/checkpoints`` every ``save_steps`` (``resume=True`` continues from the last);
-    the adapter, tokenizer and resolved config to ``out_dir/adapter``.
+    Checkpoints go to ``out_dir/checkpoints`` every ``save_steps``. ``resume=True`` continues from the last one
+    if it was trained on the same examples; otherwise, and without ``resume``, old checkpoints are removed so a
+    later resume cannot pick up another run's. The adapter, tokenizer and resolved config go to
+    ``out_dir/adapter``.
     """
     require_training_libraries()
+    if not examples:
+        raise TrainingError("no training examples: generate or point at a dataset first")
+    backend, device = pick_backend(cfg)  # imports unsloth (when used) before transformers, trl and peft
     import torch
     from datasets import Dataset
     from peft import LoraConfig
     from trl import SFTConfig, SFTTrainer
 
-    if not examples:
-        raise TrainingError("no training examples: generate or point at a dataset first")
-    backend, device = pick_backend(cfg)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     template = training_template(cfg, base)
@@ -324,7 +368,7 @@ def finetune(
         model = _load_unsloth(base, cfg, tokenizer)
         peft_config = None
     else:
-        model = load_model(base, cfg, device)
+        model = load_model(base, cfg, device, tokenizer)
         peft_config = LoraConfig(
             r=cfg.rank,
             lora_alpha=cfg.alpha,
@@ -337,7 +381,6 @@ def finetune(
     out_dir.mkdir(parents=True, exist_ok=True)
     template_file.write_text(template, encoding="utf-8")
     rows = to_training_rows(examples)
-    use_bf16 = device == "cuda" and torch.cuda.is_bf16_supported()
     # On CPU, micro-batches of one: the same effective batch (batch_size x grad_accum) and the same updates,
     # but activation memory for one sequence. Batch 4 x 1,400-token Pokkit prompts took 24 GB on a 135M model.
     per_device, accum = (1, cfg.batch_size * cfg.grad_accum) if device == "cpu" else (cfg.batch_size, cfg.grad_accum)
@@ -353,7 +396,7 @@ def finetune(
         max_length=cfg.max_length,
         seed=cfg.seed,
         data_seed=cfg.seed,
-        bf16=use_bf16,  # TRL defaults to bf16, which breaks on CPU: fp32 there
+        bf16=use_bf16(device),  # TRL defaults to bf16, which breaks on CPU: fp32 there
         fp16=False,
         use_cpu=device == "cpu",
         **_checkpointing_kwargs(SFTConfig, cfg.gradient_checkpointing),
@@ -375,17 +418,14 @@ def finetune(
         processing_class=tokenizer,
         peft_config=peft_config,
     )
-    total_steps = trainer.args.max_steps if trainer.args.max_steps > 0 else 0
     from transformers import PrinterCallback
 
     trainer.remove_callback(PrinterCallback)  # its raw log dicts would break the bar; train_log.json keeps them
-    progress = _progress_callback(total_steps)
+    progress = _progress_callback()
     trainer.add_callback(progress)
-    probe = [trainer.train_dataset[i] for i in range(min(probe_examples, len(trainer.train_dataset)))]
+    probe = [trainer.train_dataset[i] for i in range(min(PROBE_EXAMPLES, len(trainer.train_dataset)))]
     loss_before = masked_loss(trainer.model, probe, device)
-    last = _last_checkpoint(out_dir / "checkpoints") if resume else None
-    if resume and last is None:
-        print(f"resume: no checkpoint in {out_dir / 'checkpoints'}; starting from the beginning")
+    last = prepare_checkpoints(out_dir / "checkpoints", data_sha256(examples), resume)
     start = time.perf_counter()
     try:
         output = trainer.train(resume_from_checkpoint=str(last) if last else None)
@@ -434,6 +474,31 @@ def _checkpoint_step(path: Path) -> int:
     return int(tail) if tail.isdigit() else -1
 
 
+def data_sha256(examples: Sequence[dict[str, Any]]) -> str:
+    """A hash of the training examples, to tell whether checkpoints were trained on the same data."""
+    return hashlib.sha256(json.dumps(list(examples), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def prepare_checkpoints(directory: Path, data_hash: str, resume: bool) -> Path | None:
+    """The checkpoint to resume from, or None after clearing ``directory`` for a fresh start.
+
+    Resuming needs checkpoints trained on the same data (``data_hash``): a leftover higher-numbered checkpoint
+    of another run would otherwise win. Without ``resume`` old checkpoints are removed for the same reason.
+    """
+    stamp = directory / DATA_HASH_FILE
+    last = _last_checkpoint(directory) if resume else None
+    if last is not None and stamp.is_file() and stamp.read_text().strip() == data_hash:
+        print(f"resume: continuing from {last.name}")
+        return last
+    if resume:
+        why = "no checkpoint" if last is None else "its checkpoints were trained on other data"
+        print(f"resume: {why} in {directory}; starting from the beginning")
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    stamp.write_text(data_hash + "\n")
+    return None
+
+
 def _last_checkpoint(directory: Path) -> Path | None:
     found = sorted((p for p in directory.glob("checkpoint-*") if _checkpoint_step(p) >= 0), key=_checkpoint_step)
     return found[-1] if found else None
@@ -444,14 +509,7 @@ def _load_unsloth(base: BaseModel, cfg: TrainConfig, tokenizer: Any) -> Any:
     dequantised and saved (cached next to the file's hash)."""
     from unsloth import FastLanguageModel
 
-    source = base.path
-    if base.kind == "gguf":
-        cache = Path(os.environ.get("HARNESS_CACHE", Path.home() / ".cache" / "smallmodel-harness"))
-        source = cache / "hf" / (base.sha256 or base.path.stem)
-        if not (source / "config.json").is_file():
-            model = load_model(base, TrainConfig(), "cpu")
-            model.save_pretrained(str(source))
-            tokenizer.save_pretrained(str(source))
+    source = hf_directory(base, tokenizer)
     model, _ = FastLanguageModel.from_pretrained(
         model_name=str(source), max_seq_length=cfg.max_length, load_in_4bit=cfg.load_in_4bit, dtype=None
     )

@@ -28,7 +28,8 @@ from harness.fingerprint import scoring_code_sha256
 from harness.gates import suite_stats
 from harness.models import sha256_file
 from harness.results import MANIFEST_FILE, read_manifest, read_results, utc_now, write_json_atomic
-from harness.yamlio import load_yaml
+from harness.suite import load_suite
+from reports.ci import check_complete
 from train.clean import clean, read_jsonl, write_jsonl
 from train.config import TrainConfig
 from train.contamination import SUITES_ROOT, ContaminationIndex, collect_eval_texts
@@ -93,13 +94,14 @@ def evaluate(model: Path | str, suite_dir: Path, results_dir: Path, extra: Seque
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
+    results_dir.parent.mkdir(parents=True, exist_ok=True)  # pytest may have died before creating it
     (results_dir.parent / f"{results_dir.name}.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
-    manifest_file = results_dir / MANIFEST_FILE
-    if proc.returncode not in (0, 1) or not manifest_file.is_file():
+    if proc.returncode not in (0, 1) or not (results_dir / MANIFEST_FILE).is_file():
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-6:])
         raise TrainingError(f"evaluation of {model} could not be trusted (pytest exit {proc.returncode}):\n{tail}")
     manifest = read_manifest(results_dir)
     records = read_results(results_dir)
+    check_complete(results_dir, manifest, len(records))  # a run stopped early (-x) is no pass rate
     stats = suite_stats(records)
     passed = sum(s.passed for s in stats.values())
     total = sum(s.total for s in stats.values())
@@ -141,6 +143,8 @@ DataSource = Callable[[int, int, dict[str, float]], list[dict[str, Any]]]
 
 def data_source(suite: str, boost: float) -> tuple[DataSource, Callable[[], dict[str, Any]]]:
     """``(make(n, seed, failures) -> examples, describe())`` for the suite being trained."""
+    if suite not in ("pokkit", "josi"):
+        raise ConfigError(f"--suite {suite}: the loop has training data for pokkit (generators) and josi (gold files)")
     if suite == "josi":
         from train.josi import DEFAULT_GOLD, prepare_josi
 
@@ -202,8 +206,11 @@ def run_loop(opt: LoopOptions, log: Callable[[str], None] = print) -> dict[str, 
     if opt.rounds < 1 or opt.examples < 1:
         raise ConfigError("--rounds and --examples must be at least 1")
     opt.out.mkdir(parents=True, exist_ok=True)
-    base = resolve_base(opt.base)
     make, describe = data_source(suite_dir.name, opt.boost)
+    base = resolve_base(opt.base)
+    if base.kind != "gguf":
+        raise ConfigError(f"--base {opt.base}: the loop evaluates its base with the harness, which runs GGUF files")
+    system = load_suite(suite_dir / "suite.yaml").default_system_prompt  # for the Modelfile: ollama starts in persona
     index = ContaminationIndex(collect_eval_texts())
     started = time.perf_counter()
     ledger = _read_ledger(ledger_file)
@@ -255,23 +262,18 @@ def run_loop(opt: LoopOptions, log: Callable[[str], None] = print) -> dict[str, 
         contamination = index.check(kept)
         contamination.raise_if_contaminated(f"round {rnd} training data")
         data_file = rdir / "train_data.jsonl"
-        before = sha256_file(data_file) if data_file.is_file() else None
         write_jsonl(data_file, kept)
-        data_sha = sha256_file(data_file)
-        # a round cut short by a crash carries on from its last checkpoint, if it trains on the same data
-        resume_training = opt.resume and before == data_sha
-        if resume_training:
-            log(f"  resuming round {rnd}'s training from its last checkpoint (same data, sha256 {data_sha[:12]})")
+        # a round cut short by a crash carries on from its last checkpoint if its data is the same (finetune checks)
         result, model, tokenizer = finetune(
-            kept, base, rdir / "train", opt.train, resume=resume_training,
-            inputs={"data": str(data_file), "data_sha256": data_sha},
+            kept, base, rdir / "train", opt.train, resume=opt.resume,
+            inputs={"data": str(data_file), "data_sha256": sha256_file(data_file)},
         )  # fmt: skip
         losses = f"loss {result.loss_before} -> {result.loss_after}"
         log(f"  train: {result.steps} steps in {result.runtime_s:.0f}s, {result.tokens_per_s} tok/s, {losses}")
-        system = default_system_prompt(suite_dir)
         exported = export(
-            model, tokenizer, base, rdir / "export", opt.train, name=f"{suite_dir.name}-round{rnd}", system=system
-        )
+            model, tokenizer, base, rdir / "export", opt.train, name=f"{suite_dir.name}-round{rnd}", system=system,
+            adapter_dir=result.adapter_dir,
+        )  # fmt: skip
         del model
         current = evaluate(exported.gguf, suite_dir, rdir / "eval", opt.eval_args)
         regressed = regressions(_eval_from(best), current)
@@ -309,14 +311,6 @@ def run_loop(opt: LoopOptions, log: Callable[[str], None] = print) -> dict[str, 
     }
     write_json_atomic(opt.out / "loop.json", summary)
     return summary
-
-
-def default_system_prompt(suite_dir: Path) -> str | None:
-    """The suite's default system prompt, written into the Modelfile so ``ollama run`` starts in persona."""
-    raw = load_yaml(suite_dir / "suite.yaml")
-    name = raw.get("default_system") if isinstance(raw, dict) else None
-    prompts = raw.get("system_prompts", {}) if isinstance(raw, dict) else {}
-    return str(prompts[name]) if name and name in prompts else None
 
 
 def _round_line(rnd: int, r: EvalResult) -> str:

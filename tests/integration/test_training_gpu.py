@@ -29,9 +29,16 @@ def _examples() -> list[dict]:
 def test_gpu_training_lowers_loss(tmp_path: Path, load_in_4bit: bool) -> None:
     if load_in_4bit and importlib.util.find_spec("bitsandbytes") is None:
         pytest.fail("bitsandbytes is not installed: pip install -e '.[gpu]'")
+    from train.export import export
     from train.finetune import finetune, resolve_base
 
     cfg = TrainConfig(max_steps=10, batch_size=4, grad_accum=1, learning_rate=1e-3, warmup=0, load_in_4bit=load_in_4bit)
-    result, _, _ = finetune(_examples(), resolve_base("default"), tmp_path, cfg)
+    base = resolve_base("default")
+    result, model, tokenizer = finetune(_examples(), base, tmp_path, cfg)
     assert result.device == "cuda"
+    assert result.backend == ("unsloth" if importlib.util.find_spec("unsloth") else "trl")
     assert result.loss_after < result.loss_before
+    four_bit = [m for m in model.modules() if type(m).__name__ == "Linear4bit"]
+    assert bool(four_bit) == load_in_4bit  # QLoRA really trained on 4-bit layers, bf16 on none
+    exported = export(model, tokenizer, base, tmp_path / "export", cfg, adapter_dir=result.adapter_dir)
+    assert Path(exported.gguf).is_file() and exported.quant == "Q4_K_M"

@@ -47,6 +47,8 @@ def test_check_data_exits_3_on_a_planted_eval_prompt(tmp_path: Path, capsys: pyt
     [
         (["check-data", "missing.jsonl"], "cannot read the dataset"),
         (["data", "--out", "x.jsonl", "--weight", "alarm"], "expected NAME=NUMBER"),
+        (["data", "--out", "x.jsonl", "--weight", "=2"], "expected NAME=NUMBER"),
+        (["loop", "--suite", "bfcl"], "--suite bfcl: the loop has training data for pokkit"),
         (["loop", "--suite", "nosuch"], "no such suite"),
         (["train", "--data", "d.jsonl", "--out", "o", "--rank", "0"], "rank and alpha must be >= 1"),
         (["export", "nowhere", "--out", "o"], "not a LoRA adapter directory"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from harness.chat import ChatTemplate, inline_tools
 from harness.errors import ConfigError
 from harness.models import inspect_gguf, resolve_model
 from train.config import CONFIG_FILE, TrainConfig
-from train.finetune import _GENERATION_TAGS, BaseModel, to_training_rows, training_template
+from train.finetune import _GENERATION_TAGS, DEFAULT_TRAIN_TEMPLATE, BaseModel, to_training_rows, training_template
 
 TOOLS = json.loads((Path(__file__).parents[2] / "suites" / "pokkit" / "tools.json").read_text())
 
@@ -80,3 +81,16 @@ def test_training_template_must_match_the_base(tmp_path: Path, smollm2: BaseMode
     unmarked.write_text(smollm2.chat_template)
     with pytest.raises(ConfigError, match="no \\{% generation %\\} markers"):
         training_template(TrainConfig(train_template=str(unmarked)), smollm2)
+    # a base whose own template renders tools: training would inline them differently from evaluation
+    tool_aware = replace(
+        smollm2, chat_template="{% if tools %}TOOLS {{ tools | tojson }}{% endif %}" + smollm2.chat_template
+    )
+    with pytest.raises(ConfigError, match="renders tools itself"):
+        training_template(TrainConfig(), tool_aware)
+    # the no-system branch is compared too: a template that differs only without a system turn is refused
+    shipped = DEFAULT_TRAIN_TEMPLATE.read_text()
+    differs = tmp_path / "differs.jinja"
+    differs.write_text(shipped.replace("named SmolLM", "named Bob"))  # SmolLM2's default system prompt
+    assert differs.read_text() != shipped
+    with pytest.raises(ConfigError, match="does not render like"):
+        training_template(TrainConfig(train_template=str(differs)), smollm2)

@@ -4,6 +4,7 @@ checkpoint discovery for --resume."""
 from __future__ import annotations
 
 import io
+import json
 import tarfile
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 
 from harness.errors import TrainingError
 from train.export import _extract_converter, find_converter, modelfile, quantize
-from train.finetune import _last_checkpoint
+from train.finetune import _last_checkpoint, data_sha256, prepare_checkpoints
 
 
 def test_modelfile_matches_the_training_format() -> None:
@@ -67,12 +68,13 @@ def test_find_converter_honours_the_environment(tmp_path: Path, monkeypatch: pyt
         find_converter(fetch=False)
 
 
-def test_quantize_rejects_unknown_types_and_copies_f16(tmp_path: Path) -> None:
+@pytest.mark.parametrize("qtype", ["Q3_X", "F16"])
+def test_quantize_rejects_types_it_does_not_make(tmp_path: Path, qtype: str) -> None:
     src = tmp_path / "m.f16.gguf"
     src.write_bytes(b"GGUF...")
-    with pytest.raises(TrainingError, match="Q3_X"):
-        quantize(src, tmp_path / "out.gguf", "Q3_X")
-    assert quantize(src, tmp_path / "copy.gguf", "F16").read_bytes() == b"GGUF..."
+    with pytest.raises(TrainingError, match=rf"quantization '{qtype}' is not one of Q4_K_M, Q5_K_M, Q8_0"):
+        quantize(src, tmp_path / "out.gguf", qtype)
+    assert not (tmp_path / "out.gguf").exists()
 
 
 def test_last_checkpoint_orders_numerically(tmp_path: Path) -> None:
@@ -81,3 +83,29 @@ def test_last_checkpoint_orders_numerically(tmp_path: Path) -> None:
         (tmp_path / f"checkpoint-{step}").mkdir()
     last = _last_checkpoint(tmp_path)
     assert last is not None and last.name == "checkpoint-10"
+
+
+def test_checkpoints_resume_only_on_the_same_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ckpt = tmp_path / "checkpoints"
+    assert prepare_checkpoints(ckpt, "aaa", resume=False) is None  # a fresh start stamps the data hash
+    (ckpt / "checkpoint-5").mkdir()
+    assert prepare_checkpoints(ckpt, "aaa", resume=True) == ckpt / "checkpoint-5"
+    assert "continuing from checkpoint-5" in capsys.readouterr().out
+    # other data: the old checkpoints go, so no later resume can pick them up
+    assert prepare_checkpoints(ckpt, "bbb", resume=True) is None
+    assert "trained on other data" in capsys.readouterr().out
+    assert not (ckpt / "checkpoint-5").exists() and (ckpt / "data.sha256").read_text().strip() == "bbb"
+    # no resume: leftovers of an earlier run (a higher step number would win a later resume) are cleared
+    (ckpt / "checkpoint-40").mkdir()
+    assert prepare_checkpoints(ckpt, "bbb", resume=False) is None
+    assert not (ckpt / "checkpoint-40").exists()
+    # checkpoints without a stamp (an older harness) are not trusted
+    (ckpt / "checkpoint-7").mkdir()
+    (ckpt / "data.sha256").unlink()
+    assert prepare_checkpoints(ckpt, "bbb", resume=True) is None
+
+
+def test_data_hash_follows_the_examples() -> None:
+    a = [{"messages": [{"role": "user", "content": "hi"}]}]
+    assert data_sha256(a) == data_sha256(json.loads(json.dumps(a)))
+    assert data_sha256(a) != data_sha256([{"messages": [{"role": "user", "content": "hi!"}]}])
