@@ -1,8 +1,10 @@
 """Clean a chat dataset before training: validate, deduplicate, rebalance by category, and report counts.
 
-Validation uses the scorer's own rules (:func:`harness.scorers.tool_call.schema_problem`), so an example
-the harness would score as a wrong call never teaches the model that call. An example is also rejected
-when its turns are out of order or the harness cannot render it (:func:`harness.chat.inline_tools`).
+Validation uses the harness's own call parser (:func:`harness.parsing.parse_openai_tool_calls`) and the
+scorer's schema rules (:func:`harness.scorers.tool_call.schema_problem`), so an example the harness would
+score as a wrong call never teaches the model that call. An example is also rejected when its turns are
+out of order (a call without its one result, a result answering no call) or the harness cannot render it
+(:func:`harness.chat.inline_tools`).
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from typing import Any
 
 from harness.chat import inline_tools
 from harness.errors import DataError
+from harness.parsing import parse_openai_tool_calls
 from harness.scorers.tool_call import schema_problem
-from harness.types import ToolCall
 
 ROLES = {"system", "user", "assistant", "tool"}
 
@@ -53,20 +55,56 @@ def write_jsonl(path: Path, examples: Sequence[dict[str, Any]]) -> None:
     tmp.replace(path)
 
 
-def _arguments(raw: Any) -> dict[str, Any]:
-    args = json.loads(raw) if isinstance(raw, str) else raw
-    if not isinstance(args, dict):
-        raise ValueError("arguments must be a JSON object")
-    return args
+def _tool_result_problem(i: int, msg: dict[str, Any], pending: dict[str, str]) -> str | None:
+    """Why tool result ``msg`` (message ``i``) answers none of the ``pending`` calls, or None (then it is popped).
+
+    ``pending`` maps the ids of calls still waiting for a result to their tool names, in call order.
+    """
+    if not pending:
+        return f"message {i}: a tool result with no tool call before it"
+    call_id = msg.get("tool_call_id")
+    if not isinstance(call_id, str) or call_id not in pending:
+        return (
+            f"message {i}: a tool result for call id {call_id!r}, which matches no pending call "
+            f"(waiting for {', '.join(map(repr, pending))})"
+        )
+    name = pending.pop(call_id)
+    # OpenAI tool messages need no name; one that gives it must name the tool that was called.
+    if "name" in msg and msg["name"] != name:
+        return f"message {i}: the result of call {call_id!r} is named {msg['name']!r}, but the call was to {name!r}"
+    return None
+
+
+def _tool_call_problem(i: int, call: Any, tools: list[dict[str, Any]], pending: dict[str, str]) -> str | None:
+    """Why ``call`` in message ``i`` cannot be trained on, or None (then it is added to ``pending``)."""
+    calls, errors = parse_openai_tool_calls([call])
+    if errors:
+        return f"message {i}: malformed tool call ({errors[0].reason})"
+    problem = schema_problem(calls[0], tools)
+    if problem:
+        return f"message {i}: {problem}"
+    call_id = call.get("id")
+    if not isinstance(call_id, str) or not call_id:
+        return f"message {i}: the call to {calls[0].name} has no id, so no tool result can answer it"
+    if call_id in pending:
+        return f"message {i}: two calls share the id {call_id!r}"
+    pending[call_id] = calls[0].name
+    return None
 
 
 def validate_example(example: dict[str, Any]) -> str | None:
-    """Why ``example`` cannot be trained on, or None."""
+    """Why ``example`` cannot be trained on, or None.
+
+    Turns must be in order: an optional system message first, and every tool call answered by exactly one
+    tool result (same ``tool_call_id``; same ``name`` when the result gives one) before the next user or
+    assistant turn. Calls must parse (:func:`harness.parsing.parse_openai_tool_calls`) and follow the
+    scorer's schema rules, and the example must end with an assistant turn the harness can render.
+    """
     messages = example.get("messages")
     tools = example.get("tools") or []
     if not isinstance(messages, list) or not messages:
         return "no messages"
-    pending: set[str] = set()
+    pending: dict[str, str] = {}  # id -> tool name of each call still waiting for its result
     assistant_turns = 0
     for i, msg in enumerate(messages):
         role = msg.get("role") if isinstance(msg, dict) else None
@@ -75,25 +113,23 @@ def validate_example(example: dict[str, Any]) -> str | None:
         if role == "system" and i != 0:
             return f"message {i}: a system message must come first"
         if role == "tool":
-            if not pending:
-                return f"message {i}: a tool result with no tool call before it"
-            pending.discard(str(msg.get("tool_call_id", "")))
+            problem = _tool_result_problem(i, msg, pending)
+            if problem:
+                return problem
             continue
+        if pending:
+            return f"message {i}: call(s) {', '.join(map(repr, pending))} got no tool result before this {role} turn"
         if role == "assistant":
             assistant_turns += 1
             calls = msg.get("tool_calls") or []
             if not calls and not str(msg.get("content") or "").strip():
                 return f"message {i}: an empty assistant turn"
             for call in calls:
-                fn = call.get("function", call) if isinstance(call, dict) else {}
-                try:
-                    tc = ToolCall(str(fn["name"]), _arguments(fn.get("arguments", {})))
-                except (KeyError, ValueError, TypeError) as exc:
-                    return f"message {i}: malformed tool call ({exc})"
-                problem = schema_problem(tc, tools)
+                problem = _tool_call_problem(i, call, tools, pending)
                 if problem:
-                    return f"message {i}: {problem}"
-                pending.add(str(call.get("id", "")))
+                    return problem
+    if pending:
+        return f"call(s) {', '.join(map(repr, pending))} got no tool result"
     if assistant_turns == 0:
         return "no assistant turn to learn from"
     if messages[-1].get("role") != "assistant":

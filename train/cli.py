@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_UNTRUSTED, ConfigError
-from train.config import QUANT_TYPES, TrainConfig
+from train.config import DEFAULT_WORD_LIMIT, QUANT_TYPES, TrainConfig
 
 # TrainConfig fields settable from the command line: flag -> (field, type, help)
 TRAIN_FLAGS: dict[str, tuple[str, type, str]] = {
@@ -83,10 +83,10 @@ def cmd_data(args: argparse.Namespace) -> int:
         for line in prep.lines():
             print(line)
     else:
-        from train.generators import generate, registry
+        from train.generators import generate, generators
 
         if args.list:
-            for g in registry().values():
+            for g in generators().values():
                 print(f"{g.name:<24} weight {g.weight:<5g} persona {g.persona:<7} targets {', '.join(g.targets)}")
             return EXIT_OK
         examples = generate(args.n, seed=args.seed, weights=_weights(args.weight))
@@ -185,7 +185,9 @@ def add_commands(sub: Any) -> None:
     d.add_argument("--weight", action="append", default=[], metavar="NAME=W", help="override a generator weight")
     d.add_argument("--max-share", type=float, default=0.25, help="cap per category after cleaning (0.25)")
     d.add_argument("--gold", type=Path, action="append", help="Josi gold conversation JSONL (repeatable)")
-    d.add_argument("--word-limit", type=int, default=80, help="Josi reply word limit (80)")
+    d.add_argument(
+        "--word-limit", type=int, default=DEFAULT_WORD_LIMIT, help=f"Josi reply word limit ({DEFAULT_WORD_LIMIT})"
+    )
     d.add_argument("--list", action="store_true", help="list the generators, their weights and targets")
     d.set_defaults(func=cmd_data)
 

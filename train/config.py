@@ -15,6 +15,8 @@ from harness.yamlio import load_yaml
 
 CONFIG_FILE = "train_config.json"
 DEFAULT_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+# Josi gold preparation: the longest reply kept, in words (the coach must stay brief)
+DEFAULT_WORD_LIMIT = 80
 QUANT_TYPES = ("Q4_K_M", "Q5_K_M", "Q8_0", "F16")
 
 

@@ -1,8 +1,8 @@
 """Josi gold conversations -> chat training examples, with the suite's system prompt and a word limit.
 
 Gold files hold hand-written conversations (``{"id", "category", "messages"}``, one JSON object a line)
-showing what a great Josi says. They are checked with the same detectors the Josi suite scores with
-(``harness.scorers.josi``), so training data can never teach what the evaluation penalises: a reply that
+showing what a great Josi says. They are checked with the Josi suite's own scorers (``forbidden_words``,
+``jargon``, ``no_deflection``), so training data can never teach what the evaluation penalises: a reply that
 names an engine internal (ACWR, GATC, "the engine" ...), talks jargon the user did not use, or sends the
 user to another app or coach drops its whole example, and the reason names the term. Replies over the word
 limit are cut back to whole sentences, because a small model copies the length of what it is trained on;
@@ -24,20 +24,24 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
-from harness.scorers.josi import DEFAULT_FORBIDDEN, DEFAULT_JARGON, find_terms
 from harness.scorers.persona import count_words
 from harness.scoring import ScoreFn, build_scorer
 from harness.suite import Case
 from harness.types import Completion
 from harness.yamlio import load_yaml
+from train.config import DEFAULT_WORD_LIMIT
 
 DEFAULT_GOLD = Path(__file__).parent / "data" / "josi_gold.jsonl"
 SUITE_PATH = Path(__file__).resolve().parents[1] / "suites" / "josi" / "suite.yaml"
 GENERATOR = "josi_gold"
+# Replies longer than DEFAULT_WORD_LIMIT are cut back to whole sentences (``trim_to_word_limit``).
 # A trimmed reply shorter than this has lost its point (a greeting and half an explanation); drop it instead.
 MIN_TRIMMED_WORDS = 15
 # Drop reasons in the order they are checked; an example with several problems counts under the first.
 DROP_REASONS = ("malformed", "empty", "leak", "jargon", "deflection", "too_long")
+# The Josi suite's scorers every reply must pass; a failure drops the example under the scorer's error_type
+# ("leak", "jargon", "deflection": the drop reasons above, in their order).
+_REPLY_SCORERS = ("forbidden_words", "jargon", "no_deflection")
 
 _ID_RE = re.compile(r"[A-Za-z0-9_.-]+")
 _CATEGORY_RE = re.compile(r"[a-z0-9_]+")
@@ -85,7 +89,7 @@ class PrepReport:
     """What ``prepare_josi`` read, kept, trimmed and dropped, so a shrinking data set is noticed, not trained on."""
 
     files: list[str] = field(default_factory=list)
-    word_limit: int = 80
+    word_limit: int = DEFAULT_WORD_LIMIT
     read: int = 0  # non-blank lines
     kept: int = 0
     trimmed: int = 0  # kept examples with at least one reply cut to the word limit
@@ -216,45 +220,38 @@ def _parse(obj: Any) -> tuple[str, str, list[dict[str, str]]]:
     return ex_id, category, out
 
 
-def _check_replies(messages: list[dict[str, str]], no_deflection: ScoreFn) -> None:
-    """Drop on a leak, jargon or deflection in any assistant turn, with the suite scorers' own rules.
+def _reply_scorers() -> list[ScoreFn]:
+    """The suite's leak, jargon and deflection scorers, in the order their drop reasons are checked."""
+    return [build_scorer(name) for name in _REPLY_SCORERS]
 
-    Jargon the user wrote in an earlier turn is allowed, as the suite's jargon check allows it: echoing
-    "FTP" to someone who asked about FTP is not talking over their head.
+
+def _check_replies(messages: list[dict[str, str]], scorers: Sequence[ScoreFn]) -> None:
+    """Drop on the first reply a scorer fails, under the scorer's ``error_type`` and with its reason.
+
+    Every assistant turn is scored as the suite scores a reply: the turns before it are the case's
+    messages, so jargon the user wrote earlier is allowed, as the suite's jargon check allows it.
+    Scorers run in ``_REPLY_SCORERS`` order over all replies, so a leak anywhere outranks jargon.
     """
     replies = [(i, m["content"]) for i, m in enumerate(messages) if m["role"] == "assistant"]
-    for i, text in replies:
-        if leaks := find_terms(DEFAULT_FORBIDDEN, text):
-            raise _Dropped("leak", f"message {i} names engine internals: {_quoted(found for _, found in leaks)}")
-    for i, text in replies:
-        said = {
-            label for m in messages[:i] if m["role"] == "user" for label, _ in find_terms(DEFAULT_JARGON, m["content"])
-        }
-        if jargon := [found for label, found in find_terms(DEFAULT_JARGON, text) if label not in said]:
-            raise _Dropped("jargon", f"message {i} uses jargon: {_quoted(jargon)}")
-    for i, text in replies:
-        # no_deflection only exists as a scorer (its negation and health-context rules live in the closure).
-        case = Case(
-            suite="josi",
-            id="gold",
-            category="gold",
-            messages=list(messages[:i]),
-            tools=[],
-            checks=[],
-            max_tokens=1,
-            stop=[],
-        )
-        score = no_deflection(case, Completion(text=text, visible=text))
-        if not score.passed:
-            raise _Dropped("deflection", f"message {i} {score.reason}")
-
-
-def _quoted(found: Any) -> str:
-    return ", ".join(repr(f) for f in dict.fromkeys(found))
+    for scorer in scorers:
+        for i, text in replies:
+            case = Case(
+                suite="josi",
+                id="gold",
+                category="gold",
+                messages=list(messages[:i]),
+                tools=[],
+                checks=[],
+                max_tokens=1,
+                stop=[],
+            )
+            score = scorer(case, Completion(text=text, visible=text))
+            if not score.passed:
+                raise _Dropped(score.error_type or score.name, f"message {i} {score.reason}")
 
 
 def prepare_josi(
-    paths: Sequence[Path], *, word_limit: int = 80, system_prompt: str | None = None
+    paths: Sequence[Path], *, word_limit: int = DEFAULT_WORD_LIMIT, system_prompt: str | None = None
 ) -> tuple[list[dict[str, Any]], PrepReport]:
     """Read Josi gold JSONL files into chat training examples, dropping or trimming what breaks the rules.
 
@@ -278,7 +275,7 @@ def prepare_josi(
     # Read every file first: a missing second file must fail before any work is reported.
     contents = [(Path(p), _read_lines(Path(p))) for p in paths]
     report = PrepReport(files=[str(p) for p, _ in contents], word_limit=word_limit)
-    no_deflection = build_scorer("no_deflection")
+    scorers = _reply_scorers()
     seen: dict[str, str] = {}
     examples: list[dict[str, Any]] = []
     for path, lines in contents:
@@ -298,7 +295,7 @@ def prepare_josi(
                         raise _Dropped("malformed", f"duplicate id, first used at {seen[ex_id]}")
                     seen[ex_id] = f"{path}:{lineno}"
                 ex_id, category, messages = _parse(obj)
-                _check_replies(messages, no_deflection)
+                _check_replies(messages, scorers)
                 trims: list[Trim] = []
                 for i, msg in enumerate(messages):
                     if msg["role"] != "assistant":

@@ -158,9 +158,9 @@ def data_source(suite: str, boost: float) -> tuple[DataSource, Callable[[], dict
             return [dict(ex) for ex in rng.choices(gold, weights=weights, k=n)]
 
         return make_josi, lambda: {"source": "josi_gold", "examples": len(gold)}
-    from train.generators import generate, registry
+    from train.generators import generate, generators
 
-    gens = registry()
+    gens = generators()
     base_w = {g.name: g.weight for g in gens.values()}
     targets = {g.name: g.targets for g in gens.values()}
     last: dict[str, Any] = {}

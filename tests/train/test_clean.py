@@ -66,6 +66,63 @@ def test_validate_example(example: dict, problem: str | None) -> None:
         assert found is not None and problem in found
 
 
+def _with_messages(*changes: tuple[int, dict | None]) -> dict:
+    """The good alarm example with message ``i`` replaced by ``msg`` (removed when None), last index first."""
+    ex = _call_example("set_alarm", {"hour": 7, "minute": 0})
+    for i, msg in sorted(changes, key=lambda c: c[0], reverse=True):
+        if msg is None:
+            del ex["messages"][i]
+        else:
+            ex["messages"][i] = msg
+    return ex
+
+
+@pytest.mark.parametrize(
+    ("example", "problem"),
+    [
+        (_with_messages((3, None)), "message 3: call(s) 'c1' got no tool result before this assistant turn"),
+        (_with_messages((3, None), (4, None)), "call(s) 'c1' got no tool result"),
+        (
+            _with_messages((3, {"role": "tool", "tool_call_id": "c9", "name": "set_alarm", "content": "ok"})),
+            "message 3: a tool result for call id 'c9', which matches no pending call (waiting for 'c1')",
+        ),
+        (
+            _with_messages((3, {"role": "tool", "tool_call_id": "c9", "content": "ok"})),
+            "message 3: a tool result for call id 'c9', which matches no pending call (waiting for 'c1')",
+        ),
+        (
+            _with_messages((3, {"role": "tool", "content": "ok"})),
+            "message 3: a tool result for call id None, which matches no pending call (waiting for 'c1')",
+        ),
+        (
+            _with_messages((3, {"role": "tool", "tool_call_id": "c1", "name": "take_note", "content": "ok"})),
+            "message 3: the result of call 'c1' is named 'take_note', but the call was to 'set_alarm'",
+        ),
+    ],
+)  # fmt: skip
+def test_every_call_gets_exactly_its_one_result(example: dict, problem: str) -> None:
+    assert validate_example(example) == problem
+
+
+def test_a_result_without_a_name_answers_its_call_by_id() -> None:
+    """OpenAI tool messages carry no name: the id is what pairs a result with its call."""
+    assert validate_example(_with_messages((3, {"role": "tool", "tool_call_id": "c1", "content": "ok"}))) is None
+
+
+def test_a_second_result_for_one_call_is_rejected() -> None:
+    ex = _call_example("set_alarm", {"hour": 7, "minute": 0})
+    ex["messages"].insert(4, dict(ex["messages"][3]))
+    assert validate_example(ex) == "message 4: a tool result with no tool call before it"
+
+
+def test_calls_need_distinct_ids() -> None:
+    ex = _call_example("set_alarm", {"hour": 7, "minute": 0})
+    ex["messages"][2]["tool_calls"].append(dict(ex["messages"][2]["tool_calls"][0]))
+    assert validate_example(ex) == "message 2: two calls share the id 'c1'"
+    del ex["messages"][2]["tool_calls"][1]["id"]
+    assert validate_example(ex) == "message 2: the call to set_alarm has no id, so no tool result can answer it"
+
+
 def test_malformed_arguments_json_is_invalid() -> None:
     ex = _call_example("set_alarm", {"hour": 7, "minute": 0})
     ex["messages"][2]["tool_calls"][0]["function"]["arguments"] = '{"hour": 7,'

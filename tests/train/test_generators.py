@@ -7,7 +7,6 @@ suites/pokkit itself, per category, so a reply style the suite would fail cannot
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
 from collections import Counter
@@ -16,16 +15,17 @@ from typing import Any
 
 import pytest
 
+import train.generators.registry as registry_module
 from harness.chat import inline_tools
 from harness.errors import DataError
 from harness.parsing import finish, parse_tool_calls
 from harness.scorers.persona import POKKIT_EXPRESSIONS, count_questions, count_words
-from harness.scorers.tool_call import check_calls
 from harness.scoring import ScoreFn, build_scorer
 from harness.suite import Case, Suite, load_suite, load_tools
-from harness.types import Completion, ToolCall
+from harness.types import Completion
 from train.contamination import ContaminationIndex, EvalText
-from train.generators import CATEGORIES, Generator, generate, generator, registry
+from train.generators import CATEGORIES, Generator, generate, generator, generators
+from train.generators import pokkit_requests as R
 
 ROOT = Path(__file__).resolve().parents[2]
 SUITE_DIR = ROOT / "suites" / "pokkit"
@@ -56,9 +56,6 @@ CHAT_GENERATORS = {
 }
 # Scorers that judge a specific case's expected answer, not a reply style; tool calls are checked separately.
 CASE_SPECIFIC = {"tool_call", "no_tool_call", "contains"}
-# The module, not the function of the same name that train.generators exports.
-registry_module = importlib.import_module("train.generators.registry")
-JSON_TYPES: dict[str, type | tuple[type, ...]] = {"integer": int, "string": str, "number": (int, float)}
 
 
 @pytest.fixture(scope="module")
@@ -72,13 +69,15 @@ def tools() -> list[dict[str, Any]]:
 
 
 def only(name: str) -> dict[str, float]:
-    return {n: (1.0 if n == name else 0.0) for n in registry()}
+    return {n: (1.0 if n == name else 0.0) for n in generators()}
 
 
 @pytest.fixture(scope="module")
 def drawn() -> dict[str, list[dict[str, Any]]]:
     """300 draws of each tool generator (the variety test counts their prompts), 100 of the others."""
-    return {name: generate(300 if name in TOOL_GENERATORS else 100, seed=11, weights=only(name)) for name in registry()}
+    return {
+        name: generate(300 if name in TOOL_GENERATORS else 100, seed=11, weights=only(name)) for name in generators()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -116,8 +115,7 @@ def normalise(text: str) -> str:
 
 
 def test_registry_covers_every_suite_category(suite: Suite) -> None:
-    gens = registry()
-    assert 18 <= len(gens) <= 24
+    gens = generators()
     assert set(CATEGORIES) == {c.category for c in suite.cases}
     assert {t for g in gens.values() for t in g.targets} == set(CATEGORIES)
     assert {g.persona for g in gens.values()} == set(suite.system_prompts)
@@ -125,7 +123,7 @@ def test_registry_covers_every_suite_category(suite: Suite) -> None:
 
 
 def test_duplicate_or_invalid_registration_is_refused() -> None:
-    def fake(rng: Any, ctx: Any) -> list[dict[str, Any]]:
+    def fake(rng: Any) -> list[dict[str, Any]]:
         return []
 
     with pytest.raises(ValueError, match="registered twice"):
@@ -136,11 +134,11 @@ def test_duplicate_or_invalid_registration_is_refused() -> None:
         generator("fake_persona", weight=1, targets=["voice"], persona="toad")
     with pytest.raises(ValueError, match="weight"):
         generator("fake_weight", weight=-1, targets=["voice"])
-    assert not {"fake_target", "fake_persona", "fake_weight"} & set(registry())
+    assert not {"fake_target", "fake_persona", "fake_weight"} & set(generators())
 
 
 def test_tool_use_is_about_half_the_mass(mixed: list[dict[str, Any]]) -> None:
-    gens = registry()
+    gens = generators()
     tool_weight = sum(g.weight for g in gens.values() if g.name in TOOL_GENERATORS)
     assert tool_weight / sum(g.weight for g in gens.values()) == pytest.approx(0.5, abs=0.05)
     with_calls = sum(1 for ex in mixed if calls_of(ex)) / len(mixed)
@@ -167,13 +165,13 @@ def test_bad_weights_are_refused() -> None:
     with pytest.raises(ValueError, match="alarm"):
         generate(5, weights={"alarm": -2})
     with pytest.raises(ValueError, match="nothing to sample"):
-        generate(5, weights={name: 0 for name in registry()})
+        generate(5, weights={name: 0 for name in generators()})
     with pytest.raises(ValueError, match="n must be"):
         generate(-1)
 
 
 def test_sampling_follows_the_weights(mixed: list[dict[str, Any]]) -> None:
-    gens = registry()
+    gens = generators()
     total = sum(g.weight for g in gens.values())
     counts = Counter(ex["generator"] for ex in mixed)
     for name, gen in gens.items():
@@ -187,7 +185,7 @@ def test_weights_override_by_name() -> None:
 
 
 def test_a_generator_writing_a_bad_call_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    def wrong_type(rng: Any, ctx: Any) -> list[dict[str, Any]]:
+    def wrong_type(rng: Any) -> list[dict[str, Any]]:
         call = {"id": "call_1", "type": "function", "function": {"name": "set_alarm", "arguments": '{"hour": "7"}'}}
         return [
             {"role": "user", "content": "Alarm at 7."},
@@ -200,7 +198,45 @@ def test_a_generator_writing_a_bad_call_is_refused(monkeypatch: pytest.MonkeyPat
         registry_module._REGISTRY, "broken", Generator("broken", 1.0, ("datetime",), "pokkit", wrong_type)
     )
     with pytest.raises(DataError, match="broken"):
-        generate(3, weights={name: (1.0 if name == "broken" else 0.0) for name in registry()})
+        generate(3, weights={name: (1.0 if name == "broken" else 0.0) for name in generators()})
+
+
+def _call(call_id: str) -> dict[str, Any]:
+    arguments = '{"hour": 7, "minute": 5}'
+    return {"id": call_id, "type": "function", "function": {"name": "set_alarm", "arguments": arguments}}
+
+
+@pytest.mark.parametrize(
+    ("messages", "problem"),
+    [
+        ([{"role": "assistant", "content": "Hi! 🐸 [pokkit_happy]"}], "must start with a user message"),
+        (
+            [
+                {"role": "user", "content": "Alarm at 7:05."},
+                {"role": "assistant", "content": "", "tool_calls": [_call("call_1")]},
+                {"role": "tool", "tool_call_id": "call_1", "name": "set_alarm", "content": "{}"},
+            ],
+            "must end with an assistant reply in prose",
+        ),
+        (
+            [
+                {"role": "user", "content": "Alarm at 7:05."},
+                {"role": "assistant", "content": "", "tool_calls": [_call("call_1")]},
+                {"role": "tool", "tool_call_id": "call_9", "content": "{}"},
+                {"role": "assistant", "content": "Done. 🐸 [pokkit_happy]"},
+            ],
+            "matches no pending call",
+        ),
+    ],
+)
+def test_a_generator_writing_a_bad_dialogue_is_refused(
+    monkeypatch: pytest.MonkeyPatch, messages: list[dict[str, Any]], problem: str
+) -> None:
+    """generate() applies the trainer's validator and the generator rules: user first, a prose reply last."""
+    gen = Generator("broken", 1.0, ("datetime",), "pokkit", lambda rng: messages)
+    monkeypatch.setitem(registry_module._REGISTRY, "broken", gen)
+    with pytest.raises(DataError, match=f"generator 'broken' wrote a bad example: .*{problem}"):
+        generate(1, weights={name: (1.0 if name == "broken" else 0.0) for name in generators()})
 
 
 # ------------------------------------------------------------------ example shape and tool calls
@@ -209,7 +245,7 @@ def test_a_generator_writing_a_bad_call_is_refused(monkeypatch: pytest.MonkeyPat
 def test_examples_carry_the_suite_prompt_and_all_tools(
     by_generator: dict[str, list[dict[str, Any]]], suite: Suite, tools: list[dict[str, Any]]
 ) -> None:
-    gens = registry()
+    gens = generators()
     for name, examples in by_generator.items():
         for ex in examples:
             assert set(ex) == {"messages", "tools", "category", "targets", "persona", "generator"}
@@ -234,27 +270,10 @@ def test_every_example_renders_and_its_calls_parse_back(by_generator: dict[str, 
         assert got == want
 
 
-def _schema_problems(name: str, args: dict[str, Any], tools: list[dict[str, Any]]) -> list[str]:
-    schemas = {t["function"]["name"]: t["function"]["parameters"] for t in tools}
-    if name not in schemas:
-        return [f"unknown tool {name}"]
-    props, required = schemas[name]["properties"], schemas[name]["required"]
-    problems = [f"missing {r}" for r in required if r not in args]
-    for key, value in args.items():
-        if key not in props:
-            problems.append(f"unexpected {key}")
-            continue
-        kind = JSON_TYPES[props[key]["type"]]
-        if isinstance(value, bool) or not isinstance(value, kind):
-            problems.append(f"{key} is {type(value).__name__}, not {props[key]['type']}")
-        if "enum" in props[key] and value not in props[key]["enum"]:
-            problems.append(f"{key}={value!r} not in enum")
-    return problems
-
-
-def test_tool_calls_name_real_tools_with_typed_required_args(
+def test_tool_calls_cover_every_tool_with_alarm_times_in_range(
     by_generator: dict[str, list[dict[str, Any]]], tools: list[dict[str, Any]]
 ) -> None:
+    """Schemas are checked by generate() itself (train.clean.validate_example); this checks what they allow."""
     seen = set()
     for ex in all_examples(by_generator):
         for call in calls_of(ex):
@@ -263,9 +282,6 @@ def test_tool_calls_name_real_tools_with_typed_required_args(
             assert isinstance(raw, str)
             args = json.loads(raw)
             name = call["function"]["name"]
-            assert _schema_problems(name, args, tools) == [], (name, args)
-            verdict = check_calls([ToolCall(name, args)], [{name: {}}], tools)
-            assert verdict.passed, verdict.reason
             if name == "set_alarm":
                 assert 0 <= args["hour"] <= 23 and 0 <= args["minute"] <= 59
             seen.add(name)
@@ -370,6 +386,37 @@ def test_alarm_arguments_are_the_time_the_user_asked_for(drawn: dict[str, list[d
             expected = _clock(prompt)
         assert (args["hour"], args["minute"]) == divmod(expected, 60), prompt
     assert 50 <= relative <= 150
+
+
+def _suite_alarm_times(suite: Suite) -> set[tuple[int, int]]:
+    """Every (hour, minute) a suite case's tool_call check accepts for set_alarm."""
+    times = set()
+    for case in suite.cases:
+        for check in case.checks:
+            if check.name != "tool_call":
+                continue
+            for call in check.args["calls"]:
+                if "set_alarm" in call:
+                    args = call["set_alarm"]
+                    times |= {(hour, minute) for hour in args["hour"] for minute in args["minute"]}
+    return times
+
+
+def test_alarm_times_left_out_are_the_suites_but_noon(suite: Suite) -> None:
+    """The hard-coded eval times follow suites/pokkit: a new alarm case must be sorted into one of the sets."""
+    times = _suite_alarm_times(suite)
+    assert (12, 0) in times  # the suite still has its noon case
+    assert R._TAUGHT_EVAL_TIMES == {(12, 0)}
+    assert R._EVAL_TIMES == times - R._TAUGHT_EVAL_TIMES
+
+
+def test_alarm_requests_avoid_the_eval_times_and_still_teach_noon(drawn: dict[str, list[dict[str, Any]]]) -> None:
+    asked = Counter()
+    for ex in drawn["alarm"]:
+        args = json.loads(calls_of(ex)[0]["function"]["arguments"])
+        asked[args["hour"], args["minute"]] += 1
+    assert not set(asked) & R._EVAL_TIMES
+    assert asked[12, 0] > 0
 
 
 def test_arithmetic_answers_are_right(by_generator: dict[str, list[dict[str, Any]]]) -> None:

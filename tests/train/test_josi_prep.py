@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 
 from harness.errors import ConfigError
-from harness.scorers.josi import DEFAULT_FORBIDDEN, find_terms
 from harness.scorers.persona import count_words
 from harness.scoring import build_scorer
-from harness.suite import Case, Suite, load_suite
+from harness.suite import DEFAULT_SET, Case, Suite, load_suite
 from harness.types import Completion
 from train.josi import (
     DEFAULT_GOLD,
@@ -27,23 +26,17 @@ from train.josi import (
 ROOT = Path(__file__).resolve().parents[2]
 SUITE_YAML = ROOT / "suites" / "josi" / "suite.yaml"
 BAD = Path(__file__).parent / "data" / "josi_gold_bad.jsonl"
-CATEGORIES = {
-    "fatigue",
-    "unrealistic_goals",
-    "readiness",
-    "easy_day_frustration",
-    "beginner",
-    "recovery",
-    "overtraining",
-    "motivation",
-    "zones",
-    "general",
-}
 
 
 @pytest.fixture(scope="module")
 def suite() -> Suite:
     return load_suite(SUITE_YAML)
+
+
+@pytest.fixture(scope="module")
+def categories(suite: Suite) -> set[str]:
+    """The categories of the suite's default case set: the gold file covers each of them."""
+    return {c.category for c in suite.cases if c.case_set == DEFAULT_SET}
 
 
 @pytest.fixture(scope="module")
@@ -79,29 +72,29 @@ WARM = "That sounds like a solid week, nice work! Keep your easy runs easy and s
 # ------------------------------------------------------------------ the shipped gold file
 
 
-def test_shipped_gold_prepares_with_no_drops(shipped: tuple[list[dict[str, Any]], PrepReport]) -> None:
+def test_shipped_gold_prepares_with_no_drops(
+    shipped: tuple[list[dict[str, Any]], PrepReport], categories: set[str]
+) -> None:
     examples, report = shipped
     assert report.dropped_total == 0, report.lines()
     assert report.read == report.kept == len(examples) == 30
     assert report.trimmed == 0
-    assert report.kept_per_category == Counter(dict.fromkeys(CATEGORIES, 3))
+    assert report.kept_per_category == Counter(dict.fromkeys(categories, 3))
 
 
-def test_shipped_gold_replies_within_limit_and_leak_free(shipped: tuple[list[dict[str, Any]], PrepReport]) -> None:
-    leaks = build_scorer("forbidden_words")
+def test_shipped_gold_replies_are_30_to_80_words(shipped: tuple[list[dict[str, Any]], PrepReport]) -> None:
     for ex in shipped[0]:
         for text in replies(ex):
             assert 30 <= count_words(text) <= 80, text
-            assert find_terms(DEFAULT_FORBIDDEN, text) == [], text
-            case = Case("josi", "t", "t", ex["messages"][:1], [], [], 1, [])
-            assert leaks(case, Completion(text=text, visible=text)).passed, text
 
 
-def test_shipped_gold_has_the_generator_shape(shipped: tuple[list[dict[str, Any]], PrepReport]) -> None:
+def test_shipped_gold_has_the_generator_shape(
+    shipped: tuple[list[dict[str, Any]], PrepReport], categories: set[str]
+) -> None:
     for ex in shipped[0]:
         assert set(ex) == {"messages", "tools", "category", "targets", "persona", "generator"}
         category = ex["targets"][0]
-        assert category in CATEGORIES
+        assert category in categories
         assert ex["category"] == f"josi_{category}"
         assert (ex["tools"], ex["persona"], ex["generator"]) == ([], "josi", "josi_gold")
         roles = [m["role"] for m in ex["messages"]]
@@ -252,6 +245,18 @@ def test_sending_the_user_to_another_app_is_dropped(tmp_path: Path) -> None:
     _, report = prepare_josi([write_jsonl(tmp_path / "g.jsonl", conv(reply))])
     assert report.dropped == Counter(deflection=1)
     assert "strava" in report.drops[0].detail.lower()
+
+
+def test_a_leak_in_a_later_reply_outranks_jargon_in_an_earlier_one(tmp_path: Path) -> None:
+    """Leaks are checked in every reply before jargon is, so the worse problem names the drop."""
+    row = conv("Your VO2max is climbing nicely, keep the easy days easy. How do your legs feel today?")
+    row["messages"] += [
+        {"role": "user", "content": "Why is tomorrow a rest day?"},
+        {"role": "assistant", "content": "Your ACWR is high, so tomorrow is for rest. Sleep well tonight!"},
+    ]
+    _, report = prepare_josi([write_jsonl(tmp_path / "g.jsonl", row)])
+    assert report.dropped == Counter(leak=1)
+    assert report.drops[0].detail.startswith("message 3 ") and "'ACWR'" in report.drops[0].detail
 
 
 def test_a_doctor_referral_is_kept(tmp_path: Path) -> None:

@@ -222,4 +222,4 @@ def test_pokkit_data_source_records_the_shifted_weights() -> None:
     examples = make(50, 1, {"datetime": 1.0})
     assert len(examples) == 50
     weights = describe()["weights"]
-    assert weights["alarm"] == pytest.approx(4 * train.generators.registry()["alarm"].weight)
+    assert weights["alarm"] == pytest.approx(4 * train.generators.generators()["alarm"].weight)

@@ -11,22 +11,18 @@ from train.generators.dialogue import Dialogue
 from train.generators.registry import (
     CATEGORIES,
     PERSONAS,
-    GenContext,
     Generator,
     generate,
     generator,
-    load_context,
-    registry,
+    generators,
 )
 
 __all__ = [
     "CATEGORIES",
     "PERSONAS",
     "Dialogue",
-    "GenContext",
     "Generator",
     "generate",
     "generator",
-    "load_context",
-    "registry",
+    "generators",
 ]

@@ -16,7 +16,7 @@ from harness.types import Message
 from train.generators import pokkit_requests as R
 from train.generators import pokkit_slots as S
 from train.generators.dialogue import Dialogue
-from train.generators.registry import GenContext, generator
+from train.generators.registry import generator
 
 
 def _chat(prompt: str, reply: str) -> list[Message]:
@@ -36,49 +36,49 @@ def _single_call(rng: random.Random, req: R.Request) -> list[Message]:
 
 
 @generator("alarm", weight=8, targets=("datetime",))
-def alarm(rng: random.Random, ctx: GenContext) -> list[Message]:
+def alarm(rng: random.Random) -> list[Message]:
     """Clock phrasings (12- and 24-hour, words, noon, midnight, "in N minutes") into integer hour and minute."""
     return _single_call(rng, R.relative_alarm(rng) if rng.random() < 0.3 else R.alarm(rng))
 
 
 @generator("web_search", weight=5, targets=("tool_call",))
-def web_search(rng: random.Random, ctx: GenContext) -> list[Message]:
+def web_search(rng: random.Random) -> list[Message]:
     """Search instead of guessing: forecasts and facts go to web_search with a short query."""
     return _single_call(rng, R.search(rng))
 
 
 @generator("note", weight=4, targets=("tool_call",))
-def note(rng: random.Random, ctx: GenContext) -> list[Message]:
+def note(rng: random.Random) -> list[Message]:
     """take_note with the title and content the user gave, word for word."""
     return _single_call(rng, R.note(rng))
 
 
 @generator("clipboard", weight=3, targets=("tool_call",))
-def clipboard(rng: random.Random, ctx: GenContext) -> list[Message]:
+def clipboard(rng: random.Random) -> list[Message]:
     """write_clipboard with the exact text, read_clipboard when asked what was copied."""
     return _single_call(rng, R.clipboard(rng))
 
 
 @generator("notification", weight=3, targets=("tool_call",))
-def notification(rng: random.Random, ctx: GenContext) -> list[Message]:
+def notification(rng: random.Random) -> list[Message]:
     """show_notification with the requested title and body."""
     return _single_call(rng, R.notify(rng))
 
 
 @generator("email_notification", weight=2, targets=("tool_call",))
-def email_notification(rng: random.Random, ctx: GenContext) -> list[Message]:
+def email_notification(rng: random.Random) -> list[Message]:
     """Email-style requests (subject, message) map onto show_notification's title and body: there is no mail tool."""
     return _single_call(rng, R.email(rng))
 
 
 @generator("storage", weight=3, targets=("tool_call",))
-def storage(rng: random.Random, ctx: GenContext) -> list[Message]:
+def storage(rng: random.Random) -> list[Message]:
     """store_value and retrieve_value under stable snake_case keys."""
     return _single_call(rng, R.storage(rng))
 
 
 @generator("screen_control", weight=5, targets=("tool_call",))
-def screen_control(rng: random.Random, ctx: GenContext) -> list[Message]:
+def screen_control(rng: random.Random) -> list[Message]:
     """The seven screen tools, including the enum directions of screen_scroll."""
     return _single_call(rng, R.screen(rng))
 
@@ -93,10 +93,8 @@ def _chain_search_note(rng: random.Random, d: Dialogue) -> str:
         prompt = rng.choice(S.CHAIN_SEARCH_NOTE).format(ask=topic.ask, title=topic.title)
         query, title, snippet = topic.query, topic.title, topic.snippet
     d.user(R.dress(rng, prompt))
-    d.call("web_search", {"query": query}, {"results": [{"title": title, "snippet": snippet}]})
-    d.call(
-        "take_note", {"title": title, "content": snippet}, {"status": "saved", "id": f"note_{rng.randrange(100, 1000)}"}
-    )
+    d.call("web_search", {"query": query}, R.search_result(title, snippet))
+    d.call("take_note", {"title": title, "content": snippet}, R.note_saved(rng))
     return f"{snippet} Saved as '{title}'."
 
 
@@ -126,7 +124,7 @@ def _chain_clip_search(rng: random.Random, d: Dialogue) -> str:
     topic = rng.choice(S.TOPICS)
     d.user(R.dress(rng, rng.choice(S.CHAIN_CLIP_SEARCH)))
     d.call("read_clipboard", {}, {"text": topic.query})
-    d.call("web_search", {"query": topic.query}, {"results": [{"title": topic.title, "snippet": topic.snippet}]})
+    d.call("web_search", {"query": topic.query}, R.search_result(topic.title, topic.snippet))
     return topic.snippet
 
 
@@ -135,9 +133,7 @@ def _chain_clip_note(rng: random.Random, d: Dialogue) -> str:
     title = rng.choice(S.NOTES)[0]
     d.user(R.dress(rng, rng.choice(S.CHAIN_CLIP_NOTE).format(title=title)))
     d.call("read_clipboard", {}, {"text": text})
-    d.call(
-        "take_note", {"title": title, "content": text}, {"status": "saved", "id": f"note_{rng.randrange(100, 1000)}"}
-    )
+    d.call("take_note", {"title": title, "content": text}, R.note_saved(rng))
     return f"'{text}' is saved as '{title}'."
 
 
@@ -160,7 +156,7 @@ _CHAINS: tuple[tuple[Callable[[random.Random, Dialogue], str], float], ...] = (
 
 
 @generator("multi_step", weight=6, targets=("multi_step",))
-def multi_step(rng: random.Random, ctx: GenContext) -> list[Message]:
+def multi_step(rng: random.Random) -> list[Message]:
     """Two calls in order, the second using the first one's result, then one short reply."""
     d = Dialogue()
     chain = rng.choices([c for c, _ in _CHAINS], weights=[w for _, w in _CHAINS])[0]
@@ -169,7 +165,7 @@ def multi_step(rng: random.Random, ctx: GenContext) -> list[Message]:
 
 
 @generator("voice_input", weight=4, targets=("tool_call", "datetime"))
-def voice_input(rng: random.Random, ctx: GenContext) -> list[Message]:
+def voice_input(rng: random.Random) -> list[Message]:
     """Messy speech-to-text (fillers, no punctuation, misheard words) still maps to the right call."""
     req = R.voice_request(rng)
     return _act(req.prompt, req, R.frog_reply(rng, req.done))
@@ -186,7 +182,7 @@ _BASIC_REQUESTS: tuple[Callable[[random.Random], R.Request], ...] = (
 
 
 @generator("multi_turn", weight=3, targets=("tool_call", "datetime"))
-def multi_turn(rng: random.Random, ctx: GenContext) -> list[Message]:
+def multi_turn(rng: random.Random) -> list[Message]:
     """A request after earlier turns: small talk first, or a follow-up that changes or saves the last result."""
     d = Dialogue()
     roll = rng.random()
@@ -207,10 +203,10 @@ def multi_turn(rng: random.Random, ctx: GenContext) -> list[Message]:
         return d.reply(R.frog_reply(rng, f"Moved. Your alarm now rings at {hour:02d}:{minute:02d}.")).messages
     topic = rng.choice(S.TOPICS)
     d.user(R.dress(rng, rng.choice(S.SEARCH_ASKS).format(ask=topic.ask)))
-    d.call("web_search", {"query": topic.query}, {"results": [{"title": topic.title, "snippet": topic.snippet}]})
+    d.call("web_search", {"query": topic.query}, R.search_result(topic.title, topic.snippet))
     d.reply(R.frog_reply(rng, f"{rng.choice(S.SEARCH_OPENERS)} {topic.snippet}"))
     d.user(rng.choice(S.SAVE_THAT))
-    d.call("take_note", {"title": topic.title, "content": topic.snippet}, {"status": "saved"})
+    d.call("take_note", {"title": topic.title, "content": topic.snippet}, R.note_saved(rng))
     return d.reply(R.frog_reply(rng, rng.choice(S.NOTE_DONE).format(title=topic.title))).messages
 
 
@@ -227,7 +223,7 @@ _FAILING: tuple[Callable[[random.Random], R.Request], ...] = (
 
 
 @generator("tool_failure", weight=4, targets=("tool_call",))
-def tool_failure(rng: random.Random, ctx: GenContext) -> list[Message]:
+def tool_failure(rng: random.Random) -> list[Message]:
     """The right call, an error back, then an honest reply with one next step: no pretending it worked."""
     req = rng.choice(_FAILING)(rng)
     error, reply = S.FAILURES[req.tool]
@@ -239,7 +235,7 @@ def tool_failure(rng: random.Random, ctx: GenContext) -> list[Message]:
 
 
 @generator("personality", weight=6, targets=("voice", "tool_call"))
-def personality(rng: random.Random, ctx: GenContext) -> list[Message]:
+def personality(rng: random.Random) -> list[Message]:
     """Small talk about Pokkit itself, jokes, compliments and insults: answered in character, no tool."""
     chat = rng.choice(S.CHATS)
     return _chat(rng.choice(chat.prompts), R.frog_reply(rng, rng.choice(chat.replies), chat.moods))
@@ -272,7 +268,7 @@ def _math_problem(rng: random.Random) -> tuple[str, int]:
 
 
 @generator("arithmetic", weight=3, targets=("edge",))
-def arithmetic(rng: random.Random, ctx: GenContext) -> list[Message]:
+def arithmetic(rng: random.Random) -> list[Message]:
     """Plain arithmetic answered directly, the number first: no web search for what a frog can count."""
     prompt, answer = _math_problem(rng)
     lead = rng.choice((f"{answer}.", f"That's {answer}.", f"{answer}!"))
@@ -280,7 +276,7 @@ def arithmetic(rng: random.Random, ctx: GenContext) -> list[Message]:
 
 
 @generator("emotional", weight=7, targets=("emotional", "voice"))
-def emotional(rng: random.Random, ctx: GenContext) -> list[Message]:
+def emotional(rng: random.Random) -> list[Message]:
     """Hurt, worry and venting met with presence: no fixing, no canned cheer, at most one question."""
     feeling = rng.choice(S.FEELINGS)
     parts = [rng.choice(feeling.acks), rng.choice(S.STAY_LINES), rng.choice(S.ONE_QUESTION)]
@@ -294,7 +290,7 @@ def _gibberish(rng: random.Random) -> str:
 
 
 @generator("clarify", weight=3, targets=("edge",))
-def clarify(rng: random.Random, ctx: GenContext) -> list[Message]:
+def clarify(rng: random.Random) -> list[Message]:
     """A request missing what a tool needs (or pure noise) gets exactly one clarifying question, no call."""
     if rng.random() < 0.3:
         line, question = rng.choice(S.GIBBERISH_REPLIES)
@@ -306,14 +302,14 @@ def clarify(rng: random.Random, ctx: GenContext) -> list[Message]:
 
 
 @generator("proactive", weight=2, targets=("voice",))
-def proactive(rng: random.Random, ctx: GenContext) -> list[Message]:
+def proactive(rng: random.Random) -> list[Message]:
     """When the user only mentions something, Pokkit offers one helpful action and waits: no unasked call."""
     prompts, replies = rng.choice(S.PROACTIVE)
     return _chat(rng.choice(prompts), R.frog_reply(rng, rng.choice(replies), ("thinking", "happy")))
 
 
 @generator("code_help", weight=2, targets=("voice",))
-def code_help(rng: random.Random, ctx: GenContext) -> list[Message]:
+def code_help(rng: random.Random) -> list[Message]:
     """Short coding answers, still in frog voice: one line of code beats a lecture."""
     question, answer = rng.choice(S.CODE)
     reply = f"{answer} {rng.choice(S.CODE_CLOSERS)}"
@@ -322,7 +318,7 @@ def code_help(rng: random.Random, ctx: GenContext) -> list[Message]:
 
 
 @generator("refusal", weight=3, targets=("edge",))
-def refusal(rng: random.Random, ctx: GenContext) -> list[Message]:
+def refusal(rng: random.Random) -> list[Message]:
     """Calls, messages, purchases and the impossible: say plainly no tool does it, offer what a tool can do."""
     prompts, what, offer = rng.choice(S.REFUSALS)
     text = f"{rng.choice(S.REFUSAL_LINES).format(what=what)} {offer}"
@@ -330,7 +326,7 @@ def refusal(rng: random.Random, ctx: GenContext) -> list[Message]:
 
 
 @generator("expression", weight=6, targets=("emoji",))
-def expression(rng: random.Random, ctx: GenContext) -> list[Message]:
+def expression(rng: random.Random) -> list[Message]:
     """News and praise answered with the one expression that fits it (joy, worry, blush, anger, sleep)."""
     prompts, replies, moods = rng.choice(S.EXPRESSION_GROUPS)
     return _chat(rng.choice(prompts), R.frog_reply(rng, rng.choice(replies), moods))
@@ -366,7 +362,7 @@ def _pet_sounds(rng: random.Random) -> str:
 
 
 @generator("pet", weight=6, targets=("pet",), persona="pet")
-def pet(rng: random.Random, ctx: GenContext) -> list[Message]:
+def pet(rng: random.Random) -> list[Message]:
     """The pet frog answers only in frog sounds, and still calls the tool it was asked for."""
     if rng.random() < 0.5:
         return _chat(rng.choice(S.PET_CHAT), _pet_sounds(rng))
@@ -375,7 +371,7 @@ def pet(rng: random.Random, ctx: GenContext) -> list[Message]:
 
 
 @generator("sage", weight=6, targets=("sage",), persona="sage")
-def sage(rng: random.Random, ctx: GenContext) -> list[Message]:
+def sage(rng: random.Random) -> list[Message]:
     """The old frog answers in one or two pond proverbs, and acts at once when asked, then adds one."""
     if rng.random() < 0.5:
         prompts, proverbs = rng.choice(S.SAGE_GROUPS)
@@ -385,7 +381,7 @@ def sage(rng: random.Random, ctx: GenContext) -> list[Message]:
 
 
 @generator("rival", weight=6, targets=("rival",), persona="rival")
-def rival(rng: random.Random, ctx: GenContext) -> list[Message]:
+def rival(rng: random.Random) -> list[Message]:
     """The rival frog teases and dares without jargon or fake cheer, and brags after every call."""
     if rng.random() < 0.5:
         prompts, replies = rng.choice(S.RIVAL_GROUPS)

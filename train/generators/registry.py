@@ -1,22 +1,20 @@
 """The generator registry and the sampler that turns registered generators into training examples.
 
-A generator is a small function ``(rng, ctx) -> messages`` registered with a name, a sampling weight, the
+A generator is a small function ``rng -> messages`` registered with a name, a sampling weight, the
 evaluation categories it trains and the persona whose system prompt it is written for. ``generate`` draws
 generators by weight and wraps their messages into chat examples: the persona's exact system prompt first,
 and all of the suite's tool schemas, because the evaluation always offers every tool and the model must
 learn to pick one out of all of them.
 
-Every example is checked before it is returned with the scorer's own schema rules, so a generator bug
+Every example is checked before it is returned with the trainer's own validator
+(:func:`train.clean.validate_example`: the scorer's schema rules, one result per call), so a generator bug
 surfaces as a :class:`~harness.errors.DataError` naming the generator instead of as a model trained on a
 call the harness would mark wrong.
 """
 
 from __future__ import annotations
 
-import copy
-import functools
 import importlib
-import json
 import math
 import random
 from collections.abc import Callable, Mapping, Sequence
@@ -27,12 +25,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from harness.errors import ConfigError, DataError
-from harness.scorers.tool_call import schema_problem
 from harness.suite import SuiteSpec, load_tools
-from harness.types import Message, ToolCall, ToolSchema
+from harness.types import Message, ToolSchema
 from harness.yamlio import load_yaml
+from train.clean import validate_example
 
-SUITE_DIR = Path(__file__).resolve().parents[2] / "suites" / "pokkit"
+SUITE_FILE = Path(__file__).resolve().parents[2] / "suites" / "pokkit" / "suite.yaml"
 # The categories of suites/pokkit, the only values a generator's ``targets`` may name.
 CATEGORIES: tuple[str, ...] = (
     "tool_call",
@@ -47,23 +45,10 @@ CATEGORIES: tuple[str, ...] = (
     "rival",
 )
 PERSONAS: tuple[str, ...] = ("pokkit", "pet", "sage", "rival")
-# Modules whose import registers generators; ``registry()`` imports them so callers never have to.
+# Modules whose import registers generators; ``generators()`` imports them so callers never have to.
 GENERATOR_MODULES: tuple[str, ...] = ("train.generators.pokkit",)
 
-
-@dataclass(frozen=True)
-class GenContext:
-    """What generators may read: the tool schemas and the system prompts (by persona) of the suite."""
-
-    tools: list[ToolSchema]
-    system_prompts: dict[str, str]
-
-    @property
-    def tool_names(self) -> set[str]:
-        return {t["function"]["name"] for t in self.tools}
-
-
-GeneratorFn = Callable[[random.Random, GenContext], list[Message]]
+GeneratorFn = Callable[[random.Random], list[Message]]
 
 
 @dataclass(frozen=True)
@@ -104,33 +89,26 @@ def generator(
     return register
 
 
-def registry() -> dict[str, Generator]:
+def generators() -> dict[str, Generator]:
     """Every registered generator by name (importing the modules that register them)."""
     for module in GENERATOR_MODULES:
         importlib.import_module(module)
     return dict(_REGISTRY)
 
 
-def load_context(suite_dir: Path | None = None) -> GenContext:
-    """The tools and stripped system prompts of the suite in ``suite_dir`` (the eval sends them stripped).
+def _load_suite() -> tuple[list[ToolSchema], dict[str, str]]:
+    """The suite's tool schemas (its ``tools_file``) and system prompts by persona, stripped as the eval sends them.
 
-    Parsed once per version of the files (the YAML parse is most of a small ``generate`` call's time); the
-    context is shared, so generators must treat it as read-only.
+    Only the suite's schema is validated: building the scorers of its cases would be most of the time.
     """
-    directory = (SUITE_DIR if suite_dir is None else suite_dir).resolve()
-    suite_file, tools_file = directory / "suite.yaml", directory / "tools.json"
-    versions = tuple(p.stat().st_mtime_ns if p.exists() else -1 for p in (suite_file, tools_file))
-    return _load_context(suite_file, tools_file, versions)
-
-
-@functools.lru_cache(maxsize=8)
-def _load_context(suite_file: Path, tools_file: Path, versions: tuple[int, ...]) -> GenContext:
-    try:  # the suite's schema, without building the scorers of its cases (most of load_suite's time)
-        spec = SuiteSpec.model_validate(load_yaml(suite_file))
+    try:
+        spec = SuiteSpec.model_validate(load_yaml(SUITE_FILE))
     except ValidationError as exc:
-        raise ConfigError(f"{suite_file}: not a valid suite: {exc.errors()[0]['msg']}") from None
+        raise ConfigError(f"{SUITE_FILE}: not a valid suite: {exc.errors()[0]['msg']}") from None
+    if spec.tools_file is None:
+        raise ConfigError(f"{SUITE_FILE}: no tools_file; every generated example carries the suite's tools")
     prompts = {name: text.strip() for name, text in spec.system_prompts.items()}
-    return GenContext(tools=load_tools(tools_file), system_prompts=prompts)
+    return load_tools(SUITE_FILE.parent / spec.tools_file), prompts
 
 
 def _resolve_weights(gens: Mapping[str, Generator], overrides: Mapping[str, float] | None) -> dict[str, float]:
@@ -148,70 +126,49 @@ def _resolve_weights(gens: Mapping[str, Generator], overrides: Mapping[str, floa
 
 
 def _check_messages(messages: list[Message], tools: list[ToolSchema]) -> str | None:
-    """Why ``messages`` (after the system prompt) is not a well-formed tool-calling dialogue, or None."""
+    """Why ``messages`` (after the system prompt) is not a well-formed tool-calling dialogue, or None.
+
+    The trainer's validator judges the turns and calls; a generator must also open with the user and end
+    on a reply in prose, which is what the model learns to say.
+    """
     if not messages or messages[0].get("role") != "user":
         return "the dialogue must start with a user message"
     last = messages[-1]
     if last.get("role") != "assistant" or last.get("tool_calls") or not str(last.get("content") or "").strip():
         return "the dialogue must end with an assistant reply in prose"
-    pending: dict[str, str] = {}
-    for i, msg in enumerate(messages):
-        role = msg.get("role")
-        if role == "tool":
-            if pending.pop(str(msg.get("tool_call_id")), None) != msg.get("name"):
-                return f"message {i}: tool result without a matching call"
-            continue
-        if pending:
-            return f"message {i}: calls {', '.join(pending)} got no result"
-        if role not in ("user", "assistant"):
-            return f"message {i}: unexpected role {role!r}"
-        for call in msg.get("tool_calls") or []:
-            function = call["function"]
-            try:
-                arguments = json.loads(function["arguments"])
-            except (TypeError, json.JSONDecodeError) as exc:
-                return f"message {i}: arguments of {function['name']} are not a JSON string ({exc})"
-            if not isinstance(arguments, dict):
-                return f"message {i}: arguments of {function['name']} are not a JSON object"
-            problem = schema_problem(ToolCall(function["name"], arguments), tools)
-            if problem:
-                return f"message {i}: {problem}"
-            pending[call["id"]] = function["name"]
-    return None
+    return validate_example({"messages": messages, "tools": tools})
 
 
-def generate(
-    n: int, *, seed: int = 0, weights: Mapping[str, float] | None = None, suite_dir: Path | None = None
-) -> list[dict[str, Any]]:
+def generate(n: int, *, seed: int = 0, weights: Mapping[str, float] | None = None) -> list[dict[str, Any]]:
     """``n`` examples drawn by weight, the same for the same ``seed`` (only a private Random is used).
 
     ``weights`` overrides registered weights by generator name; 0 turns a generator off. An unknown name
     is a ValueError, so a typo cannot silently leave the default mix in place.
 
-    The examples of one call share a single list of tool schemas (copying 15 schemas into thousands of
-    examples made generation eight times slower); treat ``example["tools"]`` as read-only.
+    The suite is read once per call, and the examples of one call share its list of tool schemas (copying
+    15 schemas into thousands of examples made generation eight times slower); treat ``example["tools"]``
+    as read-only.
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
-    gens = registry()
+    gens = generators()
     active = _resolve_weights(gens, weights)
-    ctx = load_context(suite_dir)
-    missing = {gens[name].persona for name in active} - set(ctx.system_prompts)
+    tools, system_prompts = _load_suite()
+    missing = {gens[name].persona for name in active} - set(system_prompts)
     if missing:
         raise DataError(f"the suite has no system prompt for persona(s) {', '.join(sorted(missing))}")
-    tools = copy.deepcopy(ctx.tools)  # one copy per call, shared by its examples: the cached context stays intact
     rng = random.Random(seed)
     names, mass = list(active), list(active.values())
     examples = []
     for _ in range(n):
         gen = gens[rng.choices(names, weights=mass)[0]]
-        messages = gen.fn(rng, ctx)
-        problem = _check_messages(messages, ctx.tools)
+        messages = gen.fn(rng)
+        problem = _check_messages(messages, tools)
         if problem:
             raise DataError(f"generator {gen.name!r} wrote a bad example: {problem}")
         examples.append(
             {
-                "messages": [{"role": "system", "content": ctx.system_prompts[gen.persona]}, *messages],
+                "messages": [{"role": "system", "content": system_prompts[gen.persona]}, *messages],
                 "tools": tools,
                 "category": gen.name,
                 "targets": list(gen.targets),
