@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from harness.gates import suite_stats
 from reports.load import Run
 from reports.stats import wilson_interval
 
@@ -63,15 +64,6 @@ class RunSummary:
         return sum(values) / len(values) if values else None
 
 
-def _rates(frame: pd.DataFrame, keys: list[str]) -> dict[tuple[str, ...], Rate]:
-    """Passed/total of ``frame`` (records or checks) per group, groups in first-seen order."""
-    grouped = frame.groupby(keys, sort=False)["passed"].agg(["sum", "count"])
-    return {
-        (idx if isinstance(idx, tuple) else (idx,)): Rate(int(row["sum"]), int(row["count"]))
-        for idx, row in grouped.iterrows()
-    }
-
-
 def latency_percentiles(latencies: pd.Series) -> dict[int, float | None]:
     """p50/p90/p99 of per-case latency, linearly interpolated between cases (pandas' default); with a few
     dozen cases p99 is close to the slowest case."""
@@ -80,19 +72,18 @@ def latency_percentiles(latencies: pd.Series) -> dict[int, float | None]:
 
 
 def summarize(run: Run) -> RunSummary:
-    recs = run.records
-    checks = run.checks
-    values = checks.dropna(subset=["value"]).groupby(["suite", "name"], sort=False)["value"]
+    """The run's tables. Pass counts come from :func:`harness.gates.suite_stats`, the very numbers the gates
+    and the terminal summary use; the value lists (for distributions) and latencies from the run's frames."""
+    stats = suite_stats(run.records.to_dict("records"))
+    values = run.checks.dropna(subset=["value"]).groupby(["suite", "name"], sort=False)["value"]
     return RunSummary(
         label=run.label,
-        suites={k[0]: v for k, v in _rates(recs, ["suite"]).items()},
-        errors={
-            str(s): int(n) for s, n in (recs["outcome"] == "error").groupby(recs["suite"], sort=False).sum().items()
-        },
-        categories={(k[0], k[1]): v for k, v in _rates(recs, ["suite", "category"]).items()},
-        checks={(k[0], k[1]): v for k, v in _rates(checks, ["suite", "name"]).items()},
+        suites={s: Rate(st.passed, st.total) for s, st in stats.items()},
+        errors={s: st.errors for s, st in stats.items()},
+        categories={(s, c): Rate(*counts) for s, st in stats.items() for c, counts in st.by_category.items()},
+        checks={(s, c): Rate(*counts) for s, st in stats.items() for c, counts in st.by_check.items()},
         metric_values={(str(k[0]), str(k[1])): [float(x) for x in v] for k, v in values},
-        latency=latency_percentiles(recs["latency_s"]),
+        latency=latency_percentiles(run.records["latency_s"]),
     )
 
 
