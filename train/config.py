@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
+from harness.results import write_json_atomic
 from harness.yamlio import load_yaml
 
 CONFIG_FILE = "train_config.json"
@@ -92,7 +93,7 @@ class TrainConfig:
         directory.mkdir(parents=True, exist_ok=True)
         data = {**self.to_dict(), "versions": library_versions(), "inputs": inputs or {}}
         path = directory / CONFIG_FILE
-        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        write_json_atomic(path, data)
         return path
 
 

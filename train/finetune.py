@@ -26,7 +26,7 @@ from typing import Any
 from harness.chat import END_MARKERS, ChatTemplate, inline_tools
 from harness.errors import ConfigError, ModelLoadError, TrainingError
 from harness.models import inspect_gguf, resolve_model, sha256_file
-from harness.results import peak_rss_mb
+from harness.results import peak_rss_mb, write_json_atomic
 from train.config import TrainConfig
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -455,8 +455,8 @@ def finetune(
         peak_rss_mb=round(peak_rss_mb(), 1),
         resumed_from_step=_checkpoint_step(last) if last else 0,
     )
-    (out_dir / "train_log.json").write_text(json.dumps(trainer.state.log_history, indent=1) + "\n", encoding="utf-8")
-    (out_dir / "train_result.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
+    write_json_atomic(out_dir / "train_log.json", trainer.state.log_history)
+    write_json_atomic(out_dir / "train_result.json", result.to_dict())
     cfg.save(adapter_dir, {**(inputs or {}), "base": str(base.path), "base_sha256": base.sha256})
     return result, trainer.model, tokenizer
 
