@@ -2,39 +2,60 @@
 
 Thresholds live in ``suites/gates.yaml`` (per suite: overall pass rate, per-category pass rates,
 per-check pass rates, metric means) and can be overridden with ``--gate suite.key=value``.
-A gate on a category or check that no case exercised in this run is reported as not evaluated.
+A gate on a category or check that no case exercised in this run is reported as not evaluated; a gate
+naming a suite, category or check that exists nowhere is refused when the run starts
+(:func:`harness.verdict.check_gate_names`).
+
+Every value is a finite number >= 0: pass rates and ``max_error_rate`` are shares from 0 to 1, metric
+thresholds any finite number >= 0 (every metric the scorers record is a count, a share or a 1-5 score, so a
+negative threshold could only be a typo that makes a gate always pass). NaN and infinities are refused too:
+``nan`` compares false with everything, so a gate on it would never fail.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from harness.errors import ConfigError
 from harness.yamlio import load_yaml
 
-Rate = float
+
+def _plain_number(value: Any) -> Any:
+    if isinstance(value, bool):  # YAML "yes"/"true" would otherwise be the number 1
+        raise ValueError(f"expected a number, got {value!r}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"expected a finite number, got {value!r}")
+    return value
+
+
+# A share from 0 to 1 (pass rates, max_error_rate) and a metric threshold (any finite number >= 0).
+Rate = Annotated[float, BeforeValidator(_plain_number), Field(ge=0, le=1, allow_inf_nan=False)]
+Threshold = Annotated[float, BeforeValidator(_plain_number), Field(ge=0, allow_inf_nan=False)]
+GATE_TABLES = ("category_pass_rate", "check_pass_rate", "metric_min", "metric_max")
+VALUE_RULE = "gate values are finite numbers >= 0, and pass rates and max_error_rate at most 1"
 
 
 class SuiteGates(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    pass_rate: Rate | None = Field(None, ge=0, le=1)
+    pass_rate: Rate | None = None
     category_pass_rate: dict[str, Rate] = Field(default_factory=dict)
     check_pass_rate: dict[str, Rate] = Field(default_factory=dict)
-    metric_min: dict[str, float] = Field(default_factory=dict)  # mean of a check's value >= threshold
-    metric_max: dict[str, float] = Field(default_factory=dict)  # mean of a check's value <= threshold
+    metric_min: dict[str, Threshold] = Field(default_factory=dict)  # mean of a check's value >= threshold
+    metric_max: dict[str, Threshold] = Field(default_factory=dict)  # mean of a check's value <= threshold
 
 
 class GateConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    max_error_rate: Rate = Field(0.1, ge=0, le=1)
+    max_error_rate: Rate = 0.1
     suites: dict[str, SuiteGates] = Field(default_factory=dict)
 
 
@@ -69,31 +90,50 @@ def _parse_value(text: str) -> Any:
         raise ConfigError(f"--gate value {text!r} is not a number") from None
 
 
+@dataclass(frozen=True)
+class Override:
+    """One parsed ``--gate KEY=VALUE``: ``suite`` None for ``max_error_rate``; ``table`` the gate key
+    (``pass_rate``) or table (``category_pass_rate``); ``name`` the category/check/metric, if any."""
+
+    text: str
+    suite: str | None
+    table: str
+    name: str | None
+    value: float
+
+
+def parse_override(item: str) -> Override:
+    key, sep, value = item.partition("=")
+    if not sep or not key:
+        raise ConfigError(f"--gate {item!r}: expected KEY=VALUE, e.g. pokkit.pass_rate=0.8")
+    parts = key.strip().split(".")
+    if parts == ["max_error_rate"]:
+        return Override(item, None, "max_error_rate", None, _parse_value(value))
+    if len(parts) not in (2, 3) or not all(parts):
+        raise ConfigError(
+            f"--gate {item!r}: expected SUITE.pass_rate=V or SUITE.<category_pass_rate|check_pass_rate|"
+            "metric_min|metric_max>.NAME=V or max_error_rate=V"
+        )
+    return Override(item, parts[0], parts[1], parts[2] if len(parts) == 3 else None, _parse_value(value))
+
+
 def apply_overrides(raw: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
     """Apply ``--gate`` overrides: ``max_error_rate=0.2``, ``pokkit.pass_rate=0.8``,
     ``pokkit.category_pass_rate.tool_call=1``."""
     data: dict[str, Any] = {"max_error_rate": raw.get("max_error_rate", 0.1), "suites": dict(raw.get("suites") or {})}
     for item in overrides:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ConfigError(f"--gate {item!r}: expected KEY=VALUE, e.g. pokkit.pass_rate=0.8")
-        parts = key.strip().split(".")
-        if parts == ["max_error_rate"]:
-            data["max_error_rate"] = _parse_value(value)
+        o = parse_override(item)
+        if o.suite is None:
+            data["max_error_rate"] = o.value
             continue
-        if len(parts) not in (2, 3):
-            raise ConfigError(
-                f"--gate {item!r}: expected SUITE.pass_rate=V or SUITE.<category_pass_rate|check_pass_rate|"
-                "metric_min|metric_max>.NAME=V or max_error_rate=V"
-            )
-        suite = dict(data["suites"].get(parts[0]) or {})
-        if len(parts) == 2:
-            suite[parts[1]] = _parse_value(value)
+        suite = dict(data["suites"].get(o.suite) or {})
+        if o.name is None:
+            suite[o.table] = o.value
         else:
-            inner = dict(suite.get(parts[1]) or {})
-            inner[parts[2]] = _parse_value(value)
-            suite[parts[1]] = inner
-        data["suites"][parts[0]] = suite
+            inner = dict(suite.get(o.table) or {})
+            inner[o.name] = o.value
+            suite[o.table] = inner
+        data["suites"][o.suite] = suite
     return data
 
 
@@ -116,8 +156,10 @@ def gate_config(raw: Any, overrides: Sequence[str] = (), where: str = "gates") -
         return GateConfig.model_validate(apply_overrides(raw, list(overrides)))
     except ValidationError as exc:
         first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{where}: {loc}: {first['msg']}") from None
+        loc = ".".join(str(p) for p in first["loc"] if not str(p).startswith(("function-", "constrained-")))
+        hint = f" ({VALUE_RULE})" if first["type"] not in ("extra_forbidden", "dict_type", "model_type") else ""
+        msg = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{where}: {loc}: {msg}{hint}") from None
 
 
 @dataclass

@@ -27,10 +27,25 @@ _SCALARS: dict[int, tuple[str, int]] = {
 }
 _STRING, _ARRAY = 8, 9
 _KEEP_ARRAY_MAX = 64  # arrays longer than this (vocab, merges) are skipped, not stored
+# Arrays of arrays: real files nest one level at most; a crafted one nested thousands deep would end in a
+# RecursionError (or take forever), so nesting deeper than this is a format error.
+MAX_ARRAY_DEPTH = 8
+# Fewest bytes one element of each type takes on disk (a string: its length; an array: type + count).
+_MIN_BYTES = {t: n for t, (_, n) in _SCALARS.items()} | {_STRING: 8, _ARRAY: 12}
 
 
 class GGUFFormatError(ValueError):
     pass
+
+
+@dataclass(frozen=True)
+class SkippedArray:
+    """Stands for a metadata array too long to keep (vocab, merges): only its length was read."""
+
+    count: int
+
+    def __str__(self) -> str:
+        return f"<array of {self.count} elements>"
 
 
 @dataclass
@@ -76,18 +91,22 @@ class _Reader:
             raise GGUFFormatError(f"header runs past the end of the file at byte {self.fh.tell():,}")
         self.fh.seek(n, 1)
 
-    def value(self, vtype: int) -> Any:
+    def value(self, vtype: int, depth: int = 0) -> Any:
         if vtype in _SCALARS:
             return self.unpack(*_SCALARS[vtype])
         if vtype == _STRING:
             return self.string()
         if vtype == _ARRAY:
+            if depth >= MAX_ARRAY_DEPTH:
+                raise GGUFFormatError(f"metadata arrays nested more than {MAX_ARRAY_DEPTH} deep")
             etype = self.unpack("<I", 4)
             count = self.unpack("<Q", 8)
-            if count > self.size:
+            if etype not in _MIN_BYTES:
+                raise GGUFFormatError(f"unknown metadata array element type {etype}")
+            if count * _MIN_BYTES[etype] > self.size - self.fh.tell():
                 raise GGUFFormatError(f"array of {count:,} elements cannot fit in the file")
             if count <= _KEEP_ARRAY_MAX:
-                return [self.value(etype) for _ in range(count)]
+                return [self.value(etype, depth + 1) for _ in range(count)]
             if etype in _SCALARS:
                 self.skip(count * _SCALARS[etype][1])
             elif etype == _STRING:
@@ -95,8 +114,8 @@ class _Reader:
                     self.skip(self.unpack("<Q", 8))
             else:
                 for _ in range(count):
-                    self.value(etype)
-            return f"<array of {count} elements>"
+                    self.value(etype, depth + 1)
+            return SkippedArray(count)
         raise GGUFFormatError(f"unknown metadata value type {vtype}")
 
 
@@ -113,7 +132,7 @@ def read_gguf_header(path: Path) -> GGUFHeader:
             raise GGUFFormatError(f"unsupported GGUF version {version}")
         n_tensors = r.unpack("<Q", 8)
         n_kv = r.unpack("<Q", 8)
-        if n_tensors > size or n_kv > size:
+        if n_tensors * 24 > size or n_kv * 12 > size:  # a tensor entry takes >= 24 bytes, a key/value >= 12
             raise GGUFFormatError(f"implausible counts ({n_tensors:,} tensors, {n_kv:,} keys)")
         metadata: dict[str, Any] = {}
         for _ in range(n_kv):
@@ -135,7 +154,9 @@ def read_gguf_header(path: Path) -> GGUFHeader:
             except (ValueError, KeyError):
                 raise GGUFFormatError(f"tensor {name!r} has unknown type {ggml_type}") from None
             tensors.append(TensorExtent(name, ggml_type, n_el, offset, n_el // block * type_size))
-        align = int(metadata.get("general.alignment", 32))
+        align = metadata.get("general.alignment", 32)
+        if isinstance(align, bool) or not isinstance(align, int) or align <= 0 or align & (align - 1):
+            raise GGUFFormatError(f"general.alignment is {align!r}, not a positive power of two")
         pos = fh.tell()
         data_start = pos + (-pos % align)
     return GGUFHeader(version, metadata, tensors, data_start)

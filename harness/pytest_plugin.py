@@ -119,6 +119,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="seed of the --limit sample; the same seed picks the same cases. Default 0",
     )
     group.addoption(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="model worker processes scoring cases in parallel, each with its own KV cache (cases that share a "
+        "system prompt stay on one worker). Default: one per --threads CPUs, at most 4 (2 on a 2-core machine)",
+    )
+    group.addoption(
+        "--no-repack",
+        action="store_true",
+        default=False,
+        help="load GGUF models without llama.cpp's CPU weight repacking (extra buffer types). Used "
+        "automatically when the repacked model crashes at load on an AMX CPU",
+    )
+    group.addoption(
+        "--resume",
+        action="store_true",
+        default=False,
+        help="carry on the run in --results DIR: keep its finished cases (errored ones run again) and run only "
+        "the rest",
+    )
+    group.addoption(
         "--gates",
         default=None,
         metavar="FILE",
@@ -134,10 +156,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _suite_files_under(config: pytest.Config) -> bool:
+    """Whether the paths pytest was given hold a suite.yaml (so this run scores a model)."""
+    for arg in config.args:
+        path = Path(str(arg).split("::", 1)[0])
+        if path.name == SUITE_FILE or (path.is_dir() and next(path.rglob(SUITE_FILE), None) is not None):
+            return True
+    return False
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "harness_case: a case collected from a suite.yaml (set by the harness)")
     if hasattr(config, "workerinput"):
         return  # an xdist worker: the main process owns results and gates
+    if getattr(config.option, "numprocesses", None) and _suite_files_under(config):
+        raise pytest.UsageError(
+            "pytest-xdist (-n) cannot score suites: one run owns one results directory and its model workers; "
+            "use --workers N to score cases in parallel"
+        )
     other = _OtherFailures()
     config.stash[OTHER_FAILURES_KEY] = other
     config.pluginmanager.register(other, "harness-other-failures")
@@ -161,6 +197,9 @@ def pytest_configure(config: pytest.Config) -> None:
             summarizer=opt.summarizer,
             rootdir=config.rootpath,
             command=[Path(sys.argv[0]).name, *sys.argv[1:]],
+            workers=opt.workers,
+            repack=not opt.no_repack,
+            resume=opt.resume,
         )
     )
 
@@ -284,11 +323,65 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if not cases:
         return
     suites = {item.suite.name: item.suite for item in cases}
+    selection = _selection(session.config, cases)
     try:
-        hs.open(list(suites.values()), n_cases=len(cases))
+        hs.open(list(suites.values()), n_cases=len(cases), selection=selection)
     except HarnessError as exc:
         hs.aborted = True
         pytest.exit(f"harness: {exc}", returncode=exc.exit_code)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    for notice in hs.notices:
+        if reporter is not None:
+            reporter.write_line(f"harness: {notice}", yellow=True)
+    if hs.kept and reporter is not None:
+        reporter.write_line(f"harness: --resume keeps {len(hs.kept)} finished case(s) of {hs.writer.directory}")
+    hs.start([(item.case, item.suite.version, item.nodeid) for item in cases])
+
+
+def _selection(config: pytest.Config, cases: list[CaseItem]) -> dict[str, Any]:
+    """How this run chose its cases, and whether it is partial: fewer cases of a suite than the suite has in
+    the asked-for case sets (``-k``, ``--lf``, ``--limit``, ``--deselect``, a case id on the command line), or
+    a suite file under the given paths that was not collected (``--lf`` skips files with no failure)."""
+    sets = sorted(set(config.option.case_set or ["default"]))
+    per_suite: dict[str, dict[str, int]] = {}
+    seen: dict[str, Suite] = {}
+    for item in cases:
+        seen[item.suite.name] = item.suite
+        per_suite.setdefault(item.suite.name, {"selected": 0, "in_sets": 0})["selected"] += 1
+    for name, suite in seen.items():
+        per_suite[name]["in_sets"] = sum(1 for c in suite.cases if c.case_set in sets)
+    partial_suites = sorted(n for n, c in per_suite.items() if c["selected"] < c["in_sets"])
+    collected = {item.suite.path.resolve() for item in cases}
+    skipped_files = sorted(
+        str(p)
+        for arg in config.args
+        for p in _suite_paths(Path(str(arg).split("::", 1)[0]))
+        if p.resolve() not in collected
+    )
+    options = {
+        "k": config.option.keyword or None,
+        "m": config.option.markexpr or None,
+        "lf": bool(getattr(config.option, "lf", False)),
+        "limit": config.option.limit,
+        "sample_seed": config.option.sample_seed if config.option.limit is not None else None,
+        "deselect": list(getattr(config.option, "deselect", None) or []) or None,
+        "args": [str(a) for a in config.args],
+    }
+    return {
+        "partial": bool(partial_suites or skipped_files),
+        "case_sets": sets,
+        "suites": per_suite,
+        "partial_suites": partial_suites,
+        "suite_files_not_collected": skipped_files,
+        "options": {k: v for k, v in options.items() if v not in (None, False)},
+        "selected": [f"{item.case.suite}/{item.case.id}" for item in cases],
+    }
+
+
+def _suite_paths(path: Path) -> list[Path]:
+    if path.name == SUITE_FILE:
+        return [path]
+    return sorted(path.rglob(SUITE_FILE)) if path.is_dir() else []
 
 
 class _OtherFailures:

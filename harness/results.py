@@ -2,24 +2,167 @@
 ``manifest.json`` (what was run, on what, how fast), written atomically at start and at the end.
 
 A killed run keeps every finished case; its manifest says ``"status": "running"``.
+
+Every JSONL file of the project is written with :func:`dumps_line` and read with :func:`iter_jsonl` (or
+:func:`split_jsonl` + :func:`loads_line`), so anything written reads back:
+
+- a line ends at ``"\\n"`` only. ``str.splitlines()`` also breaks at U+0085, U+2028, U+2029 (and a few
+  C0 codes), which ``json.dumps(ensure_ascii=False)`` writes raw inside strings; :func:`dumps_line` writes
+  those three as ``\\u`` escapes, and the reader never splits on them anyway;
+- strict JSON: a non-finite float (NaN, Infinity, -Infinity) is stored as ``null`` (JSON has no such
+  numbers; Python's ``NaN`` token is not read by other tools), and read back as None;
+- text is valid UTF-8: a lone surrogate (a model's output cut inside a UTF-16 pair) is stored as U+FFFD,
+  and one read back from an older file (as a ``\\udXXX`` escape) becomes U+FFFD too, so the report can
+  always encode it.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 import resource
+import shutil
+import stat
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from harness.errors import ConfigError
+from harness.errors import ConfigError, DataError, HarnessError
 
 RESULTS_FILE = "results.jsonl"
 MANIFEST_FILE = "manifest.json"
+REPORT_DIR = "report"
+
+# Characters json.dumps(ensure_ascii=False) writes raw that other readers take for line ends (U+0085,
+# U+2028, U+2029), and lone surrogates, which UTF-8 cannot encode.
+_UNSAFE_IN_LINE = re.compile("[\x85\u2028\u2029\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+# Terminal escape sequences (CSI ``ESC [ ... final``, OSC ``ESC ] ... BEL|ESC \``, two-byte ``ESC X``, the
+# one-byte C1 CSI) are removed whole; then every C0 and C1 control code except tab and newline.
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]|\x9b[0-?]*[ -/]*[@-~]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_LINE_ESCAPES = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def _finite(obj: Any) -> Any:
+    """``obj`` with every non-finite float (NaN, ±Infinity) replaced by None, at any depth."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def _line_safe(match: re.Match[str]) -> str:
+    return _LINE_ESCAPES.get(match.group(), "\ufffd")
+
+
+def dumps_line(obj: Any) -> str:
+    """``obj`` as one line of strict JSON (no newline at its end; it holds none): UTF-8-safe text with
+    U+0085/U+2028/U+2029 escaped, lone surrogates as U+FFFD, non-finite floats as ``null``, and
+    anything else JSON cannot hold (a Path, a datetime) as its ``str``."""
+    try:
+        text = json.dumps(obj, ensure_ascii=False, allow_nan=False, default=str)
+    except ValueError:  # a NaN or an Infinity somewhere: walk the object only when there is one
+        text = json.dumps(_finite(obj), ensure_ascii=False, allow_nan=False, default=str)
+    return _UNSAFE_IN_LINE.sub(_line_safe, text)
+
+
+def _no_surrogates(obj: Any) -> Any:
+    if isinstance(obj, str):
+        return _SURROGATE.sub("\ufffd", obj)
+    if isinstance(obj, dict):
+        return {_no_surrogates(k): _no_surrogates(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_no_surrogates(v) for v in obj]
+    return obj
+
+
+def _null_constant(_name: str) -> None:
+    return None
+
+
+def loads_line(line: str) -> Any:
+    """One JSONL line parsed; ``NaN``/``Infinity`` tokens (older files) read as None and lone surrogates
+    (``\\udXXX`` escapes) as U+FFFD. Invalid JSON raises ``json.JSONDecodeError`` for the caller to word."""
+    obj = json.loads(line, parse_constant=_null_constant)
+    return _no_surrogates(obj) if _SURROGATE_ESCAPE.search(line) else obj
+
+
+def split_jsonl(text: str) -> list[str]:
+    """The lines of a JSONL text, split at ``"\\n"`` only (never at U+2028 & co., which a string may hold);
+    the list index + 1 is the line number. A text ending in a newline has an empty last item."""
+    return text.split("\n")
+
+
+def read_text_file(path: Path, error: type[HarnessError] = DataError, what: str = "file") -> str:
+    """The UTF-8 text of regular file ``path``; a missing, unreadable or non-regular file (a FIFO would
+    block forever) or bytes that are not UTF-8 raise ``error`` with one sentence naming the path (and line)."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise error(f"{path}: cannot read the {what} ({exc.strerror}); check the path") from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+        raise error(f"{path}: {kind}; pass the path of a {what}")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise error(f"{path}: cannot read the {what} ({exc.strerror}); check its permissions") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise error(
+            f"{path}:{line}: not UTF-8 text (byte {exc.start:,}: {exc.reason}); save the {what} as UTF-8"
+        ) from None
+
+
+def iter_jsonl(
+    path: Path,
+    *,
+    error: type[HarnessError] = DataError,
+    what: str = "JSONL file",
+    fix: str = "each line must be one JSON value",
+    cut_tail_ok: bool = False,
+) -> Iterator[tuple[int, Any]]:
+    """``(line number, value)`` for every non-blank line of JSONL file ``path``, read by the rules of the
+    module docstring. Any problem raises ``error`` with one line naming ``path:line`` and ``fix``.
+
+    ``cut_tail_ok``: a last line without its newline that is not valid JSON is the line being written when
+    the writer was killed, and is skipped; a damaged line that ends in a newline is always an error.
+    """
+    lines = split_jsonl(read_text_file(path, error, what))
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            value = loads_line(line)
+        except json.JSONDecodeError as exc:
+            if cut_tail_ok and n == len(lines):
+                return  # no newline after it: cut short when the run was killed
+            raise error(f"{path}:{n}: not valid JSON ({exc.msg}, column {exc.colno}); {fix}") from None
+        except RecursionError:
+            raise error(f"{path}:{n}: JSON nested too deeply to read; {fix}") from None
+        yield n, value
+
+
+def strip_control(text: str) -> str:
+    """``text`` without terminal escape sequences (ANSI colours, cursor moves, OSC titles and links) and
+    without C0/C1 control codes other than tab and newline (``\\r`` included: it would overwrite the
+    line on a terminal). For back-end error text and model output before it reaches a terminal."""
+    if not isinstance(text, str):
+        text = str(text)
+    return _CONTROL.sub("", _ANSI.sub("", text))
 
 
 def utc_now() -> str:
@@ -70,14 +213,34 @@ class ResultWriter:
     def open(self, overwrite: bool = False) -> None:
         self.check_free(overwrite)
         self.directory.mkdir(parents=True, exist_ok=True)
+        if overwrite:
+            clear_old_report(self.directory)  # the old run's report must not sit beside the new results
         target = self.directory / RESULTS_FILE
-        # backslashreplace: a lone surrogate in a model's output must not cost the record.
+        # dumps_line already writes lone surrogates as U+FFFD; backslashreplace is the last line of defence.
         self._fh = target.open("w", encoding="utf-8", errors="backslashreplace")
+
+    def open_resume(self, kept: list[dict[str, Any]]) -> None:
+        """Carry on a run (``--resume``): rewrite its results file with the ``kept`` records (through a temporary
+        file and a rename, so a kill now loses nothing), then append to it."""
+        target = self.directory / RESULTS_FILE
+        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{RESULTS_FILE}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as fh:
+                fh.writelines(dumps_line(r) + "\n" for r in kept)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        clear_old_report(self.directory)
+        self.records = list(kept)
+        self._fh = target.open("a", encoding="utf-8", errors="backslashreplace")
 
     def write(self, record: dict[str, Any]) -> None:
         if self._fh is None:
             raise RuntimeError("ResultWriter.write before open")
-        self._fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        self._fh.write(dumps_line(record) + "\n")
         self._fh.flush()
         os.fsync(self._fh.fileno())
         self.records.append(record)
@@ -103,19 +266,34 @@ def read_manifest(directory: Path) -> dict[str, Any]:
 
 
 def read_results(directory: Path) -> list[dict[str, Any]]:
-    """Read back ``results.jsonl``; a truncated last line (a killed run) is skipped, others are errors."""
+    """Read back ``results.jsonl``; a cut last line (a killed run) is skipped, other damage is a ConfigError."""
     path = directory / RESULTS_FILE
     if not path.is_file():
         raise ConfigError(f"{directory}: no {RESULTS_FILE}; is this a run directory?")
-    lines = path.read_text(encoding="utf-8").splitlines()
-    out = []
-    for i, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            out.append(json.loads(line))
-        except json.JSONDecodeError:
-            if i == len(lines):
-                break  # the line being written when the run was killed
-            raise ConfigError(f"{path}:{i}: not valid JSON; the results file is damaged") from None
-    return out
+    return [
+        record
+        for _, record in iter_jsonl(
+            path,
+            error=ConfigError,
+            what="results file",
+            fix="the results file is damaged; re-run the suites to rewrite it",
+            cut_tail_ok=True,
+        )
+    ]
+
+
+def clear_old_report(directory: Path) -> bool:
+    """Remove the ``report/`` folder an earlier run left in run directory ``directory`` (for
+    ``--results-overwrite``: a report of the old results next to new ones would be read as theirs).
+    Returns whether there was one; a ``report`` that is a file or a link is removed too, never followed."""
+    target = directory / REPORT_DIR
+    try:
+        if target.is_symlink() or (target.exists() and not target.is_dir()):
+            target.unlink()
+        elif target.is_dir():
+            shutil.rmtree(target)
+        else:
+            return False
+    except OSError as exc:
+        raise ConfigError(f"{target}: cannot remove the old report ({exc.strerror}); delete it by hand") from None
+    return True

@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from harness.backends.base import Backend, GenerationParams
-from harness.errors import BackendError, ConfigError
+from harness.errors import BackendError, HarnessError
 from harness.parsing import finish
 from harness.results import utc_now
 from harness.scoring import ScoringContext
@@ -24,23 +24,63 @@ def case_params(case: Case, base: GenerationParams) -> GenerationParams:
     return replace(base, max_tokens=case.max_tokens, stop=tuple(dict.fromkeys((*base.stop, *case.stop))))
 
 
+class ReplyCrashed(RuntimeError):
+    """Parsing or scoring a reply raised: a bug in the harness that this reply exposed. ``run_case`` turns it
+    into an ``error`` record (which counts toward ``max_error_rate``) instead of losing the case."""
+
+
+# Longest exception text kept in an error record (a crash message may quote the whole reply).
+_ERROR_LIMIT = 300
+
+
+def _crash_text(exc: BaseException) -> str:
+    text = format_exception(exc)
+    return text if len(text) <= _ERROR_LIMIT else text[: _ERROR_LIMIT - 3] + "..."
+
+
+def parse_reply(completion: Completion) -> Completion:
+    """``harness.parsing.finish`` on a generated reply; anything it raises becomes a :class:`ReplyCrashed`."""
+    try:
+        return finish(completion)
+    except Exception as exc:  # noqa: BLE001 - any parser bug on any reply: the case becomes an error record
+        raise ReplyCrashed(f"the parser crashed on the reply: {_crash_text(exc)}") from exc
+
+
 def score_case(case: Case, completion: Completion, ctx: ScoringContext | None = None) -> list[Score]:
-    """Apply every check; a scorer that raises is a bug in the scorer and is reported as such."""
+    """Apply every check. A check that raises is a bug in its scorer: :class:`ReplyCrashed` naming the scorer
+    and the exception. A HarnessError (a judge check without ``--judge``, a judge model that failed) passes
+    through unchanged."""
     scores = []
     for check in case.checks:
         try:
             scores.append(check.fn(case, completion, ctx))
-        except ConfigError:
+        except HarnessError:
             raise
-        except Exception as exc:
-            raise RuntimeError(f"scorer {check.name!r} crashed on case {case.id!r}: {exc!r}") from exc
+        except Exception as exc:  # noqa: BLE001 - a scorer bug on this reply: the case becomes an error record
+            raise ReplyCrashed(f"scorer {check.name!r} crashed on the reply: {_crash_text(exc)}") from exc
     return scores
+
+
+def _error(record: dict[str, Any], message: str, completion: Completion | None = None) -> dict[str, Any]:
+    """``record`` as an ``error`` record; the reply, when there was one, is kept so the report shows it."""
+    record.update(outcome="error", passed=False, error=message, checks=[], response=None)
+    if completion is not None:
+        record.update(
+            response=completion.text,
+            finish_reason=completion.finish_reason,
+            latency_s=round(completion.latency_s, 4),
+            prompt_tokens=completion.prompt_tokens,
+            completion_tokens=completion.completion_tokens,
+        )
+    return record
 
 
 def run_case(
     backend: Backend, case: Case, base: GenerationParams, suite_version: str = "", ctx: ScoringContext | None = None
 ) -> dict[str, Any]:
-    """Generate and score ``case``. Back-end failures become an ``error`` record, never an exception."""
+    """Generate and score ``case``. A back-end failure, or a reply that makes the parser or a scorer raise,
+    becomes an ``error`` record, never an exception: every case that runs leaves a record. Only a
+    ConfigError (the run is misconfigured) propagates."""
     params = case_params(case, base)
     record: dict[str, Any] = {
         "suite": case.suite,
@@ -56,15 +96,20 @@ def run_case(
 
         try:
             record.update(run_compression(backend, case, params, summarizer=ctx.summarizer if ctx else None))
-        except BackendError as exc:
-            record.update(outcome="error", passed=False, error=str(exc), checks=[], response=None)
+        except (BackendError, ReplyCrashed) as exc:
+            return _error(record, str(exc))
         return record
     try:
-        completion = finish(backend.generate(case.messages, case.tools, params, key=f"{case.suite}/{case.id}"))
+        raw = backend.generate(case.messages, case.tools, params, key=f"{case.suite}/{case.id}")
     except BackendError as exc:
-        record.update(outcome="error", passed=False, error=str(exc), checks=[], response=None)
-        return record
-    scores = score_case(case, completion, ctx)
+        return _error(record, str(exc))
+    try:
+        completion = parse_reply(raw)
+        scores = score_case(case, completion, ctx)
+    except ReplyCrashed as exc:
+        return _error(record, str(exc), raw)
+    except BackendError as exc:  # the judge model failed
+        return _error(record, f"judge: {exc}", raw)
     passed = all(s.passed for s in scores)
     record.update(
         outcome="passed" if passed else "failed",

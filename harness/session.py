@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import os
 import platform
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -18,8 +20,18 @@ from harness.backends.base import Backend, GenerationParams, LoadOptions, open_b
 from harness.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_UNTRUSTED, ConfigError
 from harness.fingerprint import scoring_code_sha256, suite_sha256
 from harness.gates import GateConfig, error_rate, evaluate_gates, load_gates, suite_stats
-from harness.models import ModelRef, resolve_model, sha256_file
-from harness.results import MANIFEST_FILE, RESULTS_FILE, ResultWriter, peak_rss_mb, utc_now, write_json_atomic
+from harness.models import ModelRef, inspect_gguf, resolve_model, sha256_file
+from harness.pool import CasePool, case_key
+from harness.results import (
+    MANIFEST_FILE,
+    RESULTS_FILE,
+    ResultWriter,
+    peak_rss_mb,
+    read_manifest,
+    read_results,
+    utc_now,
+    write_json_atomic,
+)
 from harness.runner import run_case
 from harness.scoring import ScoringContext
 from harness.suite import Case, Suite
@@ -44,6 +56,36 @@ class RunOptions:
     summarizer: str | None = None
     rootdir: Path = Path(".")
     command: list[str] = field(default_factory=list)
+    workers: int | None = None  # None: default_workers()
+    repack: bool = True  # False: --no-repack (llama.cpp's CPU weight repacking off)
+    resume: bool = False  # keep the finished cases of the run in --results and run only the rest
+
+
+def available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def default_workers(kind: str, n_threads: int) -> int:
+    """Workers when --workers is not given: one per n_threads CPUs for a GGUF model (at most 4), else one.
+
+    Measured on 2-core machines (benchmarks/workers.py): two 1-thread workers beat one 2-thread worker, as
+    llama.cpp's decode of a small model does not scale past one thread on a shared machine.
+    """
+    if kind != "gguf":
+        return 1
+    return max(1, min(4, available_cpus() // max(1, n_threads)))
+
+
+def open_model(ref: ModelRef, options: LoadOptions, log_dir: Path | None, name: str) -> Backend:
+    """A back end for ``ref``: GGUF models in a worker process of their own, the rest in this process."""
+    if ref.kind == "gguf":
+        from harness.backends.worker import open_worker_backend
+
+        return open_worker_backend(ref, options, log_dir=log_dir, label=name)
+    return open_backend(ref, options)
 
 
 def default_results_dir(rootdir: Path) -> Path:
@@ -62,7 +104,13 @@ class HarnessSession:
     manifest: dict[str, Any] = field(default_factory=dict)
     summary: Summary | None = None
     aborted: bool = False
+    workers: list[Backend] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # one-line messages for the terminal (e.g. a fallback)
+    pool: CasePool | None = None
+    kept: dict[str, dict[str, Any]] = field(default_factory=dict)  # --resume: records kept from the old run
+    manifest_model_sha: str = ""
     _start: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def is_open(self) -> bool:
@@ -71,46 +119,132 @@ class HarnessSession:
     def base_params(self) -> GenerationParams:
         return GenerationParams(max_tokens=256, seed=self.options.seed, timeout_s=self.options.case_timeout)
 
-    def open(self, suites: list[Suite], n_cases: int) -> None:
-        """Check configuration, open the model, create the run directory; any problem raises HarnessError."""
+    def _check_options(self) -> None:
         opt = self.options
         if opt.n_threads < 1 or (opt.n_threads_batch is not None and opt.n_threads_batch < 1):
             raise ConfigError(f"--threads must be >= 1, got {opt.n_threads}")
         if opt.n_ctx < 256:
             raise ConfigError(f"--n-ctx {opt.n_ctx} is too small; use at least 256")
+        if opt.workers is not None and not 1 <= opt.workers <= 64:
+            raise ConfigError(f"--workers must be between 1 and 64, got {opt.workers}")
+        if not opt.case_timeout > 0:
+            raise ConfigError(f"--case-timeout must be > 0 seconds, got {opt.case_timeout}")
+        if opt.resume and opt.results is None:
+            raise ConfigError("--resume needs --results DIR: the run directory to carry on")
+        if opt.resume and opt.results_overwrite:
+            raise ConfigError("--resume keeps the run in --results; --results-overwrite would discard it: pick one")
+
+    def _open_backends(self, load_opts: LoadOptions, n: int, log_dir: Path) -> None:
+        """Open the model under test ``n`` times (in parallel), the judge and the summarizer once each."""
+        assert self.ref is not None
+        opt = self.options
+        opened: list[Backend] = []
+        try:
+            with ThreadPoolExecutor(max_workers=n) as ex:
+                futures = [ex.submit(open_model, self.ref, load_opts, log_dir, f"model-{i}") for i in range(n)]
+                errors = []
+                for fut in futures:
+                    try:
+                        opened.append(fut.result())
+                    except BaseException as exc:  # noqa: BLE001 - re-raised below, after closing the others
+                        errors.append(exc)
+                if errors:
+                    raise errors[0]
+            if opt.judge:
+                judge_ref = resolve_model(opt.judge)
+                self.judge = open_model(
+                    judge_ref, replace(load_opts, chat_template=opt.judge_chat_template), log_dir, "judge"
+                )
+            if opt.summarizer:
+                self.summarizer = open_model(resolve_model(opt.summarizer), load_opts, log_dir, "summarizer")
+        except BaseException:
+            for helper in (*opened, self.judge, self.summarizer):
+                if helper is not None:
+                    helper.close()
+            raise
+        self.workers = opened
+        self.backend = opened[0]
+        for b in (*opened[:1], self.judge, self.summarizer):
+            self.notices.extend(getattr(b, "notices", []) or [])
+
+    def _load_resume(self, writer: ResultWriter, selected: set[str]) -> dict[str, Any]:
+        """Read the run to carry on; keep its finished (passed/failed) records of selected cases."""
+        old = read_manifest(writer.directory)
+        assert self.ref is not None
+        old_sha = (old.get("model") or {}).get("model_sha256")
+        new_sha = self.manifest_model_sha
+        if old_sha and new_sha and old_sha != new_sha:
+            raise ConfigError(
+                f"--resume {writer.directory}: that run scored another model (sha256 {old_sha[:12]}, this one "
+                f"{new_sha[:12]}); resume with the same --model or start a new --results DIR"
+            )
+        for r in read_results(writer.directory):
+            key = f"{r.get('suite')}/{r.get('case_id')}"
+            if key in selected and r.get("outcome") in ("passed", "failed"):
+                self.kept[key] = r
+        return old
+
+    def open(self, suites: list[Suite], n_cases: int, selection: dict[str, Any] | None = None) -> None:
+        """Check configuration, open the model, create the run directory; any problem raises HarnessError.
+
+        ``selection`` describes how the cases were chosen (``partial``: fewer than the suites' cases in the
+        asked-for case sets; ``selected``: the case keys) and goes into the manifest.
+        """
+        opt = self.options
+        self._check_options()
         self.gates = load_gates(opt.gates_file, opt.gate_overrides)
+        check_names = _gate_name_checker()
+        if check_names is not None:
+            check_names(self.gates, suites, opt.rootdir)
+        selection = dict(selection or {})
+        selected_keys = set(selection.pop("selected", []) or [])
         writer = ResultWriter(opt.results or default_results_dir(opt.rootdir))
-        writer.check_free(overwrite=opt.results_overwrite)  # before the model load: fail fast
+        if opt.resume:
+            if not (writer.directory / RESULTS_FILE).is_file():
+                raise ConfigError(f"--resume: {writer.directory} holds no run ({RESULTS_FILE}); drop --resume")
+        else:
+            writer.check_free(overwrite=opt.results_overwrite)  # before the model load: fail fast
         self._start = time.perf_counter()
         self.ref = resolve_model(opt.model)
+        if self.ref.kind == "gguf":
+            inspect_gguf(self.ref.path)  # a bad file is one line now, before any worker starts
+        _check_writable(writer.directory)
+        self.manifest_model_sha = sha256_file(self.ref.path)
+        old_manifest: dict[str, Any] | None = None
+        if opt.resume:
+            old_manifest = self._load_resume(writer, selected_keys)
         load_opts = LoadOptions(
             n_ctx=opt.n_ctx,
             n_threads=opt.n_threads,
             n_threads_batch=opt.n_threads_batch,
             chat_template=opt.chat_template,
+            extra={"repack": opt.repack},
         )
-        self.backend = open_backend(self.ref, load_opts)
+        n_workers = opt.workers or default_workers(self.ref.kind, opt.n_threads)
+        to_run = n_cases - len(self.kept)
+        n_workers = max(1, min(n_workers, to_run)) if to_run > 0 else 1
+        self._open_backends(load_opts, n_workers, writer.directory / "workers")
+        assert self.backend is not None
         judge_info: dict[str, Any] | None = None
         summarizer_info: dict[str, Any] | None = None
         try:
-            if opt.judge:
+            if self.judge is not None and opt.judge:
                 judge_ref = resolve_model(opt.judge)
-                self.judge = open_backend(judge_ref, replace(load_opts, chat_template=opt.judge_chat_template))
                 judge_info = {
                     "spec": opt.judge,
                     "path": str(judge_ref.path),
                     "model_sha256": sha256_file(judge_ref.path),
                     **self.judge.describe(),
                 }
-            if opt.summarizer:
-                summ_ref = resolve_model(opt.summarizer)
-                self.summarizer = open_backend(summ_ref, load_opts)
-                summarizer_info = {"spec": opt.summarizer, "path": str(summ_ref.path), **self.summarizer.describe()}
-            writer.open(overwrite=opt.results_overwrite)
+            if self.summarizer is not None and opt.summarizer:
+                summ_path = resolve_model(opt.summarizer).path
+                summarizer_info = {"spec": opt.summarizer, "path": str(summ_path), **self.summarizer.describe()}
+            if opt.resume:
+                writer.open_resume(list(self.kept.values()))
+            else:
+                writer.open(overwrite=opt.results_overwrite)
         except BaseException:
-            for helper in (self.backend, self.judge, self.summarizer):
-                if helper is not None:
-                    helper.close()
+            self._close_backends()
             raise
         self.writer = writer
         directory = writer.directory
@@ -127,7 +261,7 @@ class HarnessSession:
                 "source": self.ref.source,
                 "kind": self.ref.kind,
                 "size_bytes": size,
-                "model_sha256": sha256_file(self.ref.path),
+                "model_sha256": self.manifest_model_sha,
                 **self.backend.describe(),
             },
             "decoding": self.base_params().to_dict() | {"max_tokens": "per suite (see suites)"},
@@ -143,6 +277,9 @@ class HarnessSession:
             },
             "scoring_code_sha256": scoring_code_sha256(),
             "cases_selected": n_cases,
+            "partial": bool(selection.get("partial", False)),
+            "selection": selection,
+            "workers": {"count": n_workers, "case_timeout_s": opt.case_timeout},
             "judge": judge_info,
             "summarizer": summarizer_info,
             "gates": self.gates.model_dump(),
@@ -150,9 +287,16 @@ class HarnessSession:
                 "python": platform.python_version(),
                 "platform": platform.platform(),
                 "cpu_count": os.cpu_count(),
+                "cpus_available": available_cpus(),
             },
             "results_file": RESULTS_FILE,
         }
+        if opt.resume and old_manifest is not None:
+            self.manifest["started"] = old_manifest.get("started") or self.manifest["started"]
+            self.manifest["resumed"] = [
+                *(old_manifest.get("resumed") or []),
+                {"at": utc_now(), "kept": len(self.kept), "command": opt.command},
+            ]
         write_json_atomic(directory / MANIFEST_FILE, self.manifest)
 
     def unmet_requirement(self, case: Case) -> str | None:
@@ -166,22 +310,59 @@ class HarnessSession:
         complete (every selected case is either recorded or listed here)."""
         self.manifest.setdefault("cases_skipped", []).append({"case": f"{case.suite}/{case.id}", "needs": missing})
 
+    def _run_one(self, backend: Backend, case: Case, suite_version: str, nodeid: str) -> dict[str, Any]:
+        ctx = ScoringContext(judge=self.judge, summarizer=self.summarizer)
+        record = run_case(backend, case, self.base_params(), suite_version=suite_version, ctx=ctx)
+        record["nodeid"] = nodeid
+        return record
+
+    def _write(self, record: dict[str, Any]) -> None:
+        assert self.writer is not None
+        with self._lock:
+            self.writer.write(record)
+
+    def start(self, cases: list[tuple[Case, str, str]]) -> None:
+        """Schedule ``(case, suite_version, nodeid)`` on the workers; skipped and kept cases are left out."""
+        if self.backend is None or self.writer is None:
+            raise RuntimeError("HarnessSession.start before open")
+        meta = {case_key(c): (v, n) for c, v, n in cases}
+        todo = [c for c, _, _ in cases if case_key(c) not in self.kept and self.unmet_requirement(c) is None]
+
+        def run_one(backend: Backend, case: Case) -> dict[str, Any]:
+            version, nodeid = meta[case_key(case)]
+            return self._run_one(backend, case, version, nodeid)
+
+        self.pool = CasePool(self.workers, run_one, self._write)
+        self.pool.start(todo)
+
     def run_case(self, case: Case, suite_version: str, nodeid: str = "") -> dict[str, Any]:
+        """The record of ``case``: kept from the resumed run, computed by the pool, or run here and now."""
         if self.backend is None or self.writer is None:
             raise RuntimeError("HarnessSession.run_case before open")
-        ctx = ScoringContext(judge=self.judge, summarizer=self.summarizer)
-        record = run_case(self.backend, case, self.base_params(), suite_version=suite_version, ctx=ctx)
-        record["nodeid"] = nodeid
-        self.writer.write(record)
+        kept = self.kept.get(case_key(case))
+        if kept is not None:
+            return kept
+        if self.pool is not None and self.pool.scheduled(case):
+            return self.pool.result(case)
+        record = self._run_one(self.backend, case, suite_version, nodeid)
+        self._write(record)
         return record
+
+    def _close_backends(self) -> None:
+        for backend in (*self.workers, self.judge, self.summarizer):
+            if backend is not None:
+                backend.close()
 
     def finish(self, interrupted: bool = False) -> int:
         """Close the model, finalise the manifest, judge the gates; returns the exit code."""
         assert self.writer is not None and self.gates is not None
-        for backend in (self.backend, self.judge, self.summarizer):
-            if backend is not None:
-                backend.close()
-        self.writer.close()
+        if self.pool is not None:
+            self.pool.stop(timeout=0)
+        self._close_backends()
+        if self.pool is not None:
+            self.pool.stop(timeout=10)
+        with self._lock:
+            self.writer.close()
         records = self.writer.records
         total_s = time.perf_counter() - self._start
         model = self.manifest["model"]
@@ -192,13 +373,15 @@ class HarnessSession:
         self.manifest["timing"] = {
             "load_s": model.get("load_s"),
             "total_s": round(total_s, 3),
-            "cases_run": len(records),
+            "cases_run": len(records) - len(self.kept),
+            "cases_kept": len(self.kept),
             "prompt_tokens": sum(r.get("prompt_tokens") or 0 for r in records),
             "prompt_tokens_evaluated": prompt_eval,
             "completion_tokens": completion_tokens,
             "decode_tokens_per_s": round(completion_tokens / decode_s, 2) if decode_s else None,
             "prompt_tokens_per_s": round(prompt_eval / prompt_s, 2) if prompt_s else None,
             "peak_rss_mb": round(peak_rss_mb(), 1),
+            "worker_peak_rss_mb": [getattr(w, "peak_rss_mb", None) for w in self.workers],
         }
         stats = suite_stats(records)
         gate_results = evaluate_gates(self.gates, stats)
@@ -220,3 +403,26 @@ class HarnessSession:
         write_json_atomic(self.writer.directory / MANIFEST_FILE, self.manifest)
         self.summary = build_summary(self.manifest, records, gate_results, self.writer.directory)
         return code
+
+
+def _check_writable(directory: Path) -> None:
+    """Fail before a model load when the run directory cannot be created or written (nothing is created here)."""
+    probe = directory.absolute()
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ConfigError(
+            f"--results {directory}: cannot be created, {probe} is not a directory; pass another --results DIR"
+        )
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise ConfigError(f"--results {directory}: {probe} is not writable; pass a writable --results DIR")
+
+
+def _gate_name_checker() -> Any:
+    """``harness.verdict.check_gate_names`` once it exists (wired by the verdict work), else None."""
+    try:
+        from harness import verdict
+    except ImportError:
+        return None
+    return getattr(verdict, "check_gate_names", None)
+

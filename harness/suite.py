@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from harness.errors import ConfigError
 from harness.scoring import ScoreFn, build_scorer
+from harness.tasks.compression import TASK_CHECKS, validate_data
 from harness.types import Message, ToolSchema
 from harness.yamlio import load_yaml
 
@@ -121,6 +122,14 @@ class Case:
     def tool_names(self) -> set[str]:
         return {t["function"]["name"] for t in self.tools}
 
+    @property
+    def check_names(self) -> set[str]:
+        """The names this case's checks record in ``checks`` (what check and metric gates refer to)."""
+        names = {recorded_check_name(c.name, c.args) for c in self.checks}
+        if self.kind == "compression":
+            names.update(TASK_CHECKS)
+        return names
+
     def tool_schema(self, name: str) -> ToolSchema | None:
         for tool in self.tools:
             if tool["function"]["name"] == name:
@@ -137,16 +146,53 @@ class Suite:
     cases: list[Case]
     system_prompts: dict[str, str] = field(default_factory=dict)
     default_system: str | None = None
+    judge_check_names: set[str] = field(default_factory=set)  # recorded only when a judge model is given
 
     @property
     def case_sets(self) -> set[str]:
         return {c.case_set for c in self.cases}
 
     @property
+    def categories(self) -> set[str]:
+        """Every category of the suite, in every case set."""
+        return {c.category for c in self.cases}
+
+    @property
+    def check_names(self) -> set[str]:
+        """Every check name a case of the suite can record, in every case set, judge checks included."""
+        names = set(self.judge_check_names)
+        for case in self.cases:
+            names |= case.check_names
+        return names
+
+    def cases_by_set(self) -> dict[str, int]:
+        """How many cases each case set holds."""
+        counts: dict[str, int] = {}
+        for case in self.cases:
+            counts[case.case_set] = counts.get(case.case_set, 0) + 1
+        return dict(sorted(counts.items()))
+
+    @property
     def default_system_prompt(self) -> str | None:
         """The system prompt cases get when they name none, stripped as the cases get it."""
         text = self.system_prompts.get(self.default_system or "")
         return text.strip() if text is not None else None
+
+
+def recorded_check_name(name: str, args: dict[str, Any] | None) -> str:
+    """The name a check records: its scorer's name, except a judge check, which records
+    ``judge.<criterion>`` (see ``harness.scorers.judge``)."""
+    criterion = (args or {}).get("criterion")
+    if name == "judge" and isinstance(criterion, str):
+        return f"judge.{criterion}"
+    return name
+
+
+def suite_files(root: Path) -> list[Path]:
+    """The ``suite.yaml`` files of the suites directory under ``root`` (``root/suites/*/suite.yaml``), or of
+    ``root`` itself when it is a suites directory."""
+    found = sorted((root / "suites").glob("*/suite.yaml"))
+    return found or sorted(root.glob("*/suite.yaml"))
 
 
 def _format_validation(where: str, exc: ValidationError) -> str:
@@ -239,6 +285,13 @@ def load_suite(path: Path, judge: bool = False) -> Suite:
         if judge:
             check_specs += spec.judge_checks
         checks = _build_checks(where, check_specs)
+        if cs.kind == "compression":
+            try:
+                validate_data(cs.data)
+            except ConfigError as exc:
+                raise ConfigError(f"{where}: {exc}") from None
+        elif cs.data:
+            raise ConfigError(f"{where}: data is read by kind: compression cases only; remove it or set the kind")
         if cs.kind == "chat" and not checks:
             raise ConfigError(f"{where} has no checks; a case must judge something")
         if cs.tool_schemas is not None:
@@ -269,4 +322,14 @@ def load_suite(path: Path, judge: bool = False) -> Suite:
                 except ConfigError as exc:
                     raise ConfigError(f"{where}: {exc}") from None
         cases.append(case)
-    return Suite(spec.name, spec.version, path, spec.description, cases, dict(spec.system_prompts), spec.default_system)
+    judge_names = {recorded_check_name(name, args) for check in spec.judge_checks for name, args in check.items()}
+    return Suite(
+        spec.name,
+        spec.version,
+        path,
+        spec.description,
+        cases,
+        dict(spec.system_prompts),
+        spec.default_system,
+        judge_names,
+    )

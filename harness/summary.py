@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.gates import GateResult, SuiteStats, suite_stats
-
-EXIT_WORDS = {0: "all gates met", 1: "a gate failed", 2: "run not trustworthy"}
+from harness.verdict import EXIT_WORDS, VERDICT, partial_note
 
 
 @dataclass
@@ -84,7 +83,20 @@ def render_summary(s: Summary) -> list[str]:
             f"peak RSS {t['peak_rss_mb']:.0f} MB"
         )
     lines.append(f"results: {s.directory / 'results.jsonl'}  manifest: {s.directory / 'manifest.json'}")
-    code = s.manifest.get("exit_code")
-    if code is not None:
-        lines.append(f"verdict: {EXIT_WORDS.get(code, '?')} (exit {code})")
-    return lines
+    return lines + verdict_lines(s.manifest, s.gates)
+
+
+def verdict_lines(manifest: dict[str, Any], gates: list[GateResult]) -> list[str]:
+    """Why the run cannot vouch (each reason the gates above do not already say), then the verdict line,
+    which says ``partial run: N of M cases`` for a partial run. From the manifest's ``exit_code`` and
+    ``verdict`` (:meth:`harness.verdict.Verdict.to_dict`)."""
+    code = manifest.get("exit_code")
+    if code is None:
+        return []
+    verdict = manifest.get(VERDICT) if isinstance(manifest.get(VERDICT), dict) else {}
+    failed = {g.sentence for g in gates if g.status == "failed"}
+    lines = [f"not trusted: {r}" for r in verdict.get("reasons") or [] if isinstance(r, str) and r not in failed]
+    line = f"verdict: {EXIT_WORDS.get(code, '?')} (exit {code})"
+    if verdict.get("partial"):
+        line += f"; {partial_note(verdict.get('cases_selected'), verdict.get('cases_available'))}"
+    return [*lines, line]

@@ -1,11 +1,13 @@
 """The CI gate and publishing: judge a stored run again, and upload a model only when that run vouches for it.
 
 ``gate_run`` re-evaluates the gates from ``results.jsonl`` and ``manifest.json``; it never loads the model.
-A verdict is only worth something when the run is whole and was made on the very file in hand, so before any
-gate is judged it checks that the run finished, that every selected case has a result, that the error rate
-is within ``max_error_rate`` and that the model file's sha256 is the one the manifest recorded. Any of these
-failing raises :class:`RunNotTrustedError` (exit 2), kept apart from a failed gate (exit 1) so a CI job can
-tell "the model is not good enough" from "this run proves nothing".
+A verdict is only worth something when the run is whole and was made on the very file in hand: the run must
+have finished, every selected case must have a result, the error rate must be within ``max_error_rate``, the
+run must not be partial (``-k``, ``--limit``...; unless ``allow_partial``), and the model file's sha256 must be
+the one the manifest recorded. Any of these failing raises :class:`RunNotTrustedError` (exit 2), kept apart
+from a failed gate (exit 1) so a CI job can tell "the model is not good enough" from "this run proves
+nothing". The run itself is judged by :func:`harness.verdict.judge_run`, the function the pytest run used, so
+the two exit codes agree (for a partial run: ``pytest``'s and ``harness gate --allow-partial``'s).
 
 ``publish`` builds the folder a Hugging Face model repository gets (the GGUF, an Ollama ``Modelfile`` and a
 ``README.md`` model card with the run's results) and uploads it, but only after ``gate_run`` passed on exactly
@@ -26,18 +28,11 @@ from typing import Any, Protocol
 import yaml
 
 from harness.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_UNTRUSTED, ConfigError, HarnessError, ModelLoadError
-from harness.gates import (
-    GateConfig,
-    GateResult,
-    SuiteStats,
-    error_rate,
-    evaluate_gates,
-    gate_config,
-    suite_stats,
-)
+from harness.gates import GateConfig, GateResult, SuiteStats, gate_config
 from harness.gates import load_gates as load_gate_file
 from harness.models import resolve_model, sha256_file
 from harness.results import MANIFEST_FILE, read_manifest, read_results
+from harness.verdict import Verdict, check_run_gate_names, completeness_problem, judge_run
 from reports.escape import md_cell
 
 MODELFILE = "Modelfile"
@@ -95,27 +90,44 @@ def redact(text: str) -> str:
 
 @dataclass
 class GateVerdict:
-    """The gates re-judged on a stored run, with what the run was and which file it was checked against."""
+    """The gates re-judged on a stored run (``verdict``), with the run and the file it was checked against."""
 
     run_dir: Path
     manifest: dict[str, Any]
-    records: int
-    stats: dict[str, SuiteStats]
-    results: list[GateResult]
-    error_rate: float
+    verdict: Verdict
     config: GateConfig
     gates_source: str
     model_path: Path
     model_sha256: str
 
     @property
+    def records(self) -> int:
+        return self.verdict.records
+
+    @property
+    def stats(self) -> dict[str, SuiteStats]:
+        return self.verdict.stats
+
+    @property
+    def results(self) -> list[GateResult]:
+        return self.verdict.gate_results
+
+    @property
+    def error_rate(self) -> float:
+        return self.verdict.error_rate
+
+    @property
+    def partial(self) -> bool:
+        return self.verdict.partial
+
+    @property
     def failed(self) -> list[GateResult]:
-        return [g for g in self.results if g.status == "failed"]
+        return self.verdict.failed
 
     @property
     def evaluated(self) -> list[GateResult]:
         """Gates that had cases to judge; ``not_evaluated`` ones neither pass nor fail anything."""
-        return [g for g in self.results if g.status != "not_evaluated"]
+        return self.verdict.evaluated
 
     @property
     def passed(self) -> bool:
@@ -123,13 +135,14 @@ class GateVerdict:
 
     @property
     def exit_code(self) -> int:
-        return EXIT_OK if self.passed else EXIT_GATE_FAILED
+        return self.verdict.exit_code
 
     def lines(self) -> list[str]:
         """What ``harness gate`` prints: the run, every gate (failed ones as their one sentence), the verdict."""
         suites = ", ".join(f"{name} ({st.passed}/{st.total} passed)" for name, st in self.stats.items())
+        partial = f"; {self.verdict.partial_note}" if self.partial else ""
         out = [
-            f"run {self.run_dir}: {self.records} cases, {suites}; error rate {self.error_rate:.0%}",
+            f"run {self.run_dir}: {self.records} cases, {suites}; error rate {self.error_rate:.0%}{partial}",
             f"model {self.model_path.name}: sha256 {self.model_sha256[:12]} matches the run",
             f"gates ({self.gates_source}):",
         ]
@@ -137,10 +150,7 @@ class GateVerdict:
         out += [f"  {tags[g.status]} {g.sentence}" for g in self.results]
         if not self.results:
             out.append("  none configured for the suites that ran")
-        if self.passed:
-            out.append(f"verdict: all {len(self.evaluated)} evaluated gates met (exit {EXIT_OK})")
-        else:
-            out.append(f"verdict: {len(self.failed)} of {len(self.evaluated)} gates failed (exit {EXIT_GATE_FAILED})")
+        out.append(self.verdict.line())
         return [redact(line) for line in out]
 
 
@@ -159,20 +169,12 @@ def _gate_config(manifest: dict[str, Any], gates_file: Path | None, overrides: S
     return gate_config(stored, overrides, f"gate configuration (manifest{suffix})"), f"stored in the manifest{suffix}"
 
 
-def check_complete(run_dir: Path, manifest: dict[str, Any], n_records: int) -> None:
-    status = manifest.get("status")
-    if status != "complete":
-        why = "it was interrupted" if status == "interrupted" else "it was killed or is still going"
-        raise RunNotTrustedError(f"run {run_dir} is not complete (status {status!r}): {why}; rerun it")
-    selected = manifest.get("cases_selected")
-    if not isinstance(selected, int):
-        raise RunNotTrustedError(f"run {run_dir}: {MANIFEST_FILE} does not say how many cases were selected; rerun it")
-    skipped = len(manifest.get("cases_skipped") or [])  # cases the model cannot run (e.g. no thinking mode)
-    if n_records + skipped < selected:
-        raise RunNotTrustedError(
-            f"run {run_dir} is incomplete: {n_records} of {selected} selected cases have results "
-            "(stopped early with -x, crashed, or cases were skipped); rerun it"
-        )
+def check_complete(run_dir: Path, manifest: dict[str, Any], records: list[dict[str, Any]]) -> None:
+    """Raise RunNotTrustedError unless the stored run finished and every selected case has a record or was
+    skipped (:func:`harness.verdict.completeness_problem`). Says nothing about gates or partial runs."""
+    problem = completeness_problem(manifest, records, subject=f"run {run_dir}")
+    if problem:
+        raise RunNotTrustedError(problem)
 
 
 def _model_file(spec: str | Path | None, manifest: dict[str, Any]) -> Path:
@@ -225,35 +227,31 @@ def gate_run(
     gates_file: Path | None = None,
     overrides: Sequence[str] = (),
     model: str | Path | None = None,
+    allow_partial: bool = False,
 ) -> GateVerdict:
     """Re-judge the gates of the run stored in ``run_dir`` without running the model.
 
     The gates are those the run was judged with (stored in the manifest) unless ``gates_file`` is given;
-    ``overrides`` are ``--gate KEY=VALUE`` strings applied on top. Raises RunNotTrustedError (exit 2) when the
-    run is incomplete, has too many errored cases, or ``model`` (default: the manifest's model path) is missing
-    or has another sha256. A failed gate is not an exception: it is in the returned verdict.
+    ``overrides`` are ``--gate KEY=VALUE`` strings applied on top; a gate naming a suite, category or check the
+    run does not know is a ConfigError. Raises RunNotTrustedError (exit 2) when the run is incomplete, has too
+    many errored cases, is partial (unless ``allow_partial``), or ``model`` (default: the manifest's model
+    path) is missing or has another sha256. A failed gate is not an exception: it is in the returned verdict.
     """
     manifest = read_manifest(run_dir)
     records = read_results(run_dir)
-    check_complete(run_dir, manifest, len(records))
+    check_complete(run_dir, manifest, records)
     config, source = _gate_config(manifest, gates_file, overrides)
-    stats = suite_stats(records)
-    err = error_rate(stats)
-    if err > config.max_error_rate:
-        errored = sum(s.errors for s in stats.values())
-        raise RunNotTrustedError(
-            f"run {run_dir}: {errored} of {len(records)} cases errored ({err:.0%}), above max_error_rate "
-            f"{config.max_error_rate:.0%}; fix the back end or model and rerun"
-        )
+    check_run_gate_names(config, manifest, records, overrides, where=f"gates ({source})")
+    verdict = judge_run(manifest, records, config, allow_partial=allow_partial, subject=f"run {run_dir}")
+    if not verdict.trusted:
+        failed = {g.sentence for g in verdict.failed}
+        raise RunNotTrustedError(" ".join(r for r in verdict.reasons if r not in failed))
     path = _model_file(model, manifest)
     sha = _check_model(path, manifest)
     return GateVerdict(
         run_dir=run_dir,
         manifest=manifest,
-        records=len(records),
-        stats=stats,
-        results=evaluate_gates(config, stats),
-        error_rate=err,
+        verdict=verdict,
         config=config,
         gates_source=source,
         model_path=path,
@@ -277,7 +275,8 @@ class PublishResult:
     url: str | None = None
 
     def lines(self) -> list[str]:
-        out = [f"gates: all {len(self.verdict.evaluated)} evaluated gates met on {self.verdict.run_dir}"]
+        partial = f" ({self.verdict.verdict.partial_note})" if self.verdict.partial else ""
+        out = [f"gates: all {len(self.verdict.evaluated)} evaluated gates met on {self.verdict.run_dir}{partial}"]
         sizes = []
         for name in self.files:
             size = (self.folder / name).stat().st_size
@@ -371,7 +370,7 @@ def _results_section(verdict: GateVerdict) -> list[str]:
     ]
     for name, st in verdict.stats.items():
         info = suites.get(name) or {}
-        total = info.get("cases_total")
+        total = verdict.verdict.per_suite.get(name, (0, None))[1]  # its cases in the run's case sets
         cases = f"{st.total} of {total}" if isinstance(total, int) and total != st.total else str(st.total)
         version = info.get("version", "?")
         out.append(f"| {name} | {version} | {cases} | {st.passed} | {_pct(st.pass_rate)} | {st.errors} |")
@@ -499,7 +498,7 @@ def _front_matter(
             "cases": verdict.records,
             "gates_evaluated": len(verdict.evaluated),
             "gates_failed": len(verdict.failed),
-            "verdict": "all gates met",
+            "verdict": "all gates met" + (f" ({verdict.verdict.partial_note})" if verdict.partial else ""),
         },
     }
     return data
@@ -534,7 +533,9 @@ def model_card(
         + ".",
         "",
         f"Evaluated with smallmodel-harness {manifest.get('harness_version', '?')} on {verdict.records} cases of "
-        f"{names}: **all {len(verdict.evaluated)} evaluated gates met**. The model was uploaded only after the gates "
+        f"{names}: **all {len(verdict.evaluated)} evaluated gates met**"
+        + (f" on a **{verdict.verdict.partial_note}**" if verdict.partial else "")
+        + ". The model was uploaded only after the gates "
         "were re-checked on this exact file (sha256 below).",
         "",
     ]
@@ -578,11 +579,13 @@ def publish(
     api: HubApi | None = None,
     license_id: str | None = None,
     base_model: str | None = None,
+    allow_partial: bool = False,
 ) -> PublishResult:
     """Build the repository folder for ``model_path`` and upload it, if the run in ``run_dir`` vouches for it.
 
     Refuses (GateFailedError, exit 1) when a gate failed or no gate applied to the run; refuses
-    (RunNotTrustedError, exit 2) when the run is incomplete or ``model_path`` is not the file it scored.
+    (RunNotTrustedError, exit 2) when the run is incomplete, partial (unless ``allow_partial``; the card then
+    says so) or ``model_path`` is not the file it scored.
     The gates are those stored with the run: publishing takes no overrides, so it cannot loosen them.
     ``dry_run`` writes the folder (default ``RUN_DIR/publish/<name>``) and contacts nobody. ``api`` replaces
     ``huggingface_hub.HfApi()`` (tests); the token is never a parameter.
@@ -590,7 +593,7 @@ def publish(
     repo_id = check_repo_id(repo_id)
     if not dry_run and api is None:
         api = _hub_api()  # before the hashing and copying: no token, no point
-    verdict = gate_run(run_dir, model=model_path)
+    verdict = gate_run(run_dir, model=model_path, allow_partial=allow_partial)
     if verdict.failed:
         raise GateFailedError(
             f"refusing to publish {verdict.model_path.name}: {len(verdict.failed)} gate(s) failed: "

@@ -1,8 +1,8 @@
 """``python -m harness gate`` and ``publish``: argument parsing only; :mod:`reports.ci` does the work.
 
 Exit codes are the scoring run's: 0 every gate met, 1 a gate failed, 2 the run cannot be trusted (incomplete,
-too many errors, or made on another model file). Errors reach ``harness.cli.main`` as HarnessError and are
-printed there as one line. No option takes a Hugging Face token: ``huggingface_hub`` reads ``HF_TOKEN`` or
+too many errors, partial without ``--allow-partial``, or made on another model file). Errors reach
+``harness.cli.main`` as HarnessError and are printed there as one line. No option takes a Hugging Face token: ``huggingface_hub`` reads ``HF_TOKEN`` or
 the saved login itself, so a token never lands in shell history, CI logs or ``ps`` output.
 """
 
@@ -13,10 +13,18 @@ from pathlib import Path
 from typing import Any
 
 
+PARTIAL_HELP = (
+    "judge a partial run (cases deselected with -k, -m, --lf, --deselect or --limit) instead of refusing it "
+    "with exit 2; its gates are labelled 'partial run: N of M cases'"
+)
+
+
 def cmd_gate(args: argparse.Namespace) -> int:
     from reports.ci import gate_run
 
-    verdict = gate_run(args.run_dir, gates_file=args.gates, overrides=args.gate, model=args.model)
+    verdict = gate_run(
+        args.run_dir, gates_file=args.gates, overrides=args.gate, model=args.model, allow_partial=args.allow_partial
+    )
     for line in verdict.lines():
         print(line)
     return verdict.exit_code
@@ -34,6 +42,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         private=args.private,
         license_id=args.license,
         base_model=args.base_model,
+        allow_partial=args.allow_partial,
     )
     for line in result.lines():
         print(line)
@@ -63,6 +72,7 @@ def add_commands(sub: Any) -> None:
         metavar="KEY=VALUE",
         help="override one gate, e.g. pokkit.pass_rate=0.8 or max_error_rate=0.2 (repeatable)",
     )
+    g.add_argument("--allow-partial", action="store_true", help=PARTIAL_HELP)
     g.set_defaults(func=cmd_gate)
 
     p = sub.add_parser(
@@ -89,4 +99,5 @@ def add_commands(sub: Any) -> None:
         metavar="ORG/NAME",
         help="card base_model (default: from the manifest or the GGUF's general.base_model.0.repo_url)",
     )
+    p.add_argument("--allow-partial", action="store_true", help=PARTIAL_HELP + "; the model card says so")
     p.set_defaults(func=cmd_publish)

@@ -20,7 +20,7 @@ from harness.errors import ConfigError
 from harness.results import utc_now
 from reports.aggregate import PERCENTILES, Key, RunSummary, graded_metrics, summarize, union_keys
 from reports.compare import Comparison, PairResult
-from reports.escape import md_cell, md_text, xml_safe
+from reports.escape import csv_cell, md_cell, md_text, xml_safe
 from reports.load import Run
 from reports.svg import category_bars, colour, metric_strip, slug
 
@@ -179,6 +179,14 @@ def cases_frame(runs: list[Run]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).reindex(columns=CSV_COLUMNS)
 
 
+def write_cases_csv(frame: pd.DataFrame, path: Path) -> None:
+    """``cases.csv``, with every text cell a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``,
+    tab, CR first) prefixed with ``'`` (:func:`reports.escape.csv_cell`): model responses and case ids are
+    untrusted, and CSV files get opened in Excel."""
+    safe = frame.astype(object).map(csv_cell)
+    safe.to_csv(path, index=False, encoding="utf-8", errors="replace")
+
+
 def junit_tree(runs: list[Run]) -> ET.ElementTree:
     """JUnit XML for CI test views: one ``testsuite`` per suite (per run in a comparison), one ``testcase``
     per case; a failed case's ``failure`` holds its failing checks' reasons, an errored case gets ``error``."""
@@ -228,9 +236,10 @@ def write_outputs(runs: list[Run], pairs: list[PairResult], out: Path) -> list[P
     env = _environment()
     context = build_context(runs, pairs)
     paths = [out / HTML_FILE, out / MD_FILE, out / CSV_FILE, out / JUNIT_FILE]
-    paths[0].write_text(env.get_template("report.html.jinja").render(context), encoding="utf-8")
-    paths[1].write_text(env.get_template("report.md.jinja").render(context), encoding="utf-8")
-    cases_frame(runs).to_csv(paths[2], index=False)
+    # errors="replace": a label from the command line may hold a lone surrogate (undecodable bytes in argv)
+    paths[0].write_text(env.get_template("report.html.jinja").render(context), encoding="utf-8", errors="replace")
+    paths[1].write_text(env.get_template("report.md.jinja").render(context), encoding="utf-8", errors="replace")
+    write_cases_csv(cases_frame(runs), paths[2])
     tree = junit_tree(runs)
     ET.indent(tree)
     tree.write(paths[3], encoding="utf-8", xml_declaration=True)

@@ -21,6 +21,7 @@ from typing import Any
 from harness.chat import inline_tools
 from harness.errors import DataError
 from harness.parsing import parse_openai_tool_calls
+from harness.results import dumps_line, iter_jsonl
 from harness.scorers.tool_call import schema_problem
 
 ROLES = {"system", "user", "assistant", "tool"}
@@ -28,18 +29,8 @@ ROLES = {"system", "user", "assistant", "tool"}
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """Examples from a JSONL file; a missing file or a bad line is a DataError naming file and line."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read the dataset ({exc.strerror}); check the path") from None
     out = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{path}:{n}: not valid JSON ({exc.msg}); each line must be one JSON object") from None
+    for n, item in iter_jsonl(path, what="dataset", fix="each line must be one JSON object"):
         if not isinstance(item, dict) or not isinstance(item.get("messages"), list):
             raise DataError(f"{path}:{n}: each line needs a 'messages' list (chat JSONL)")
         out.append(item)
@@ -47,11 +38,12 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def write_jsonl(path: Path, examples: Sequence[dict[str, Any]]) -> None:
+    """One example per line (:func:`harness.results.dumps_line`), through a temporary file and a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
     with tmp.open("w", encoding="utf-8") as fh:
         for ex in examples:
-            fh.write(json.dumps(ex, ensure_ascii=False) + "\n")
+            fh.write(dumps_line(ex) + "\n")
     tmp.replace(path)
 
 

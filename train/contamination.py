@@ -24,11 +24,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.errors import ContaminationError
+from harness.errors import ContaminationError, DataError
 from harness.suite import load_suite
 
 SUITES_ROOT = Path(__file__).resolve().parents[1] / "suites"
 _WORD = re.compile(r"[a-z0-9]+")
+_NO_TEXTS = (
+    "contamination check: no evaluation texts found ({where}), so it cannot tell clean data from contaminated; "
+    "run it from a source checkout (pip install -e .) that has the suites/ directory"
+)
 
 
 def words(text: str) -> list[str]:
@@ -89,9 +93,15 @@ def _strings(value: Any) -> Iterable[str]:
 
 
 def collect_eval_texts(suites_root: Path = SUITES_ROOT) -> list[EvalText]:
-    """Every user-side text of every suite under ``suites_root`` (all case sets)."""
+    """Every user-side text of every suite under ``suites_root`` (all case sets).
+
+    Finding none is a DataError, never an empty list: checking against nothing would call any data clean
+    (as it did for an installed package, which has no ``suites/`` beside it)."""
     texts: list[EvalText] = []
-    for path in sorted(suites_root.glob("*/suite.yaml")):
+    paths = sorted(suites_root.glob("*/suite.yaml"))
+    if not paths:
+        raise DataError(_NO_TEXTS.format(where=f"no suite.yaml under {suites_root}"))
+    for path in paths:
         suite = load_suite(path)
         for case in suite.cases:
             source = f"{suite.name}/{case.id}"
@@ -101,6 +111,8 @@ def collect_eval_texts(suites_root: Path = SUITES_ROOT) -> list[EvalText]:
             for text in _strings(case.data):  # compression conversations and questions
                 if len(words(text)) >= 3:
                     texts.append(EvalText(source, text))
+    if not texts:
+        raise DataError(_NO_TEXTS.format(where=f"the suites under {suites_root} hold no user prompt"))
     return texts
 
 
@@ -115,6 +127,8 @@ class ContaminationIndex:
         if n < 2 or not 0 < threshold <= 1 or min_words < 1:
             raise ValueError("need n >= 2, 0 < threshold <= 1 and min_words >= 1")
         self.texts = list(texts)
+        if not any(words(t.text) for t in self.texts):
+            raise DataError(_NO_TEXTS.format(where=f"{len(self.texts)} texts given, none with a word"))
         self.n, self.threshold, self.min_words = n, threshold, min_words
         self._exact: dict[str, int] = {}
         self._gram_owner: dict[int, dict[tuple[str, ...], set[int]]] = defaultdict(lambda: defaultdict(set))

@@ -16,6 +16,7 @@ import contextlib
 import ctypes
 import importlib.metadata
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.chat import ChatTemplate
-from harness.errors import TrainingError
+from harness.errors import ConfigError, TrainingError
 from harness.models import inspect_gguf, sha256_file
 from harness.results import write_json_atomic
 from train.config import TrainConfig
@@ -207,8 +208,33 @@ For each function call, return a json object with function name and arguments wi
 {{- end }}"""
 
 
+# Characters that would end a Modelfile line or value early: line breaks (Unicode ones too) and other controls.
+_MODELFILE_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def check_model_file_name(name: str, what: str = "GGUF file name") -> str:
+    """``name`` if it can stand as one plain file name on a Modelfile's ``FROM`` line (and in a shell command
+    on a model card); a line break would add Modelfile lines, a quote or backslash would change how the
+    line is parsed, a ``/`` would leave the folder. Anything else is a ConfigError telling to rename it."""
+    if not name or name in (".", "..") or _MODELFILE_BREAKS.search(name) or any(c in name for c in '"\\/`'):
+        raise ConfigError(
+            f"{what} {name!r}: holds a line break, control character, quote, backslash or slash (or is empty); "
+            "rename it to letters, digits, '.', '-' and '_'"
+        )
+    return name
+
+
 def modelfile(gguf_name: str, system: str | None = None, stop: Sequence[str] = ("<|im_end|>",)) -> str:
-    """An Ollama Modelfile for a ChatML model: the TEMPLATE above, greedy decoding, the suite's system prompt."""
+    """An Ollama Modelfile for a ChatML model: the TEMPLATE above, greedy decoding, the suite's system prompt.
+
+    Every value stays inside its own line or quotes: a file name with a line break or quote, a stop string
+    with a quote or control character, or a system prompt holding ``\"\"\"`` is a ConfigError."""
+    check_model_file_name(gguf_name)
+    for s in stop:
+        if _MODELFILE_BREAKS.search(s) or '"' in s or "\\" in s:
+            raise ConfigError(f"stop string {s!r}: a quote, backslash or control character cannot go in a Modelfile")
+    if system and ('"""' in system or "\x00" in system):
+        raise ConfigError('system prompt: holds """ (or a NUL), which would end the Modelfile\'s SYSTEM block; reword it')
     lines = [f"FROM ./{gguf_name}", "", f'TEMPLATE """{OLLAMA_CHATML_TEMPLATE}"""', ""]
     lines += [f'PARAMETER stop "{s}"' for s in stop]
     lines += ["PARAMETER temperature 0", ""]
@@ -241,6 +267,7 @@ def export(
     ``adapter_dir`` onto the full-precision base instead, since quantized weights cannot be merged and saved.
     """
     start = time.perf_counter()
+    check_model_file_name(f"{name}.{cfg.quant}.gguf", "--name")  # before the slow steps, not after them
     if cfg.load_in_4bit and not isinstance(model, str | Path):
         if adapter_dir is None:
             raise TrainingError("a 4-bit model is merged from its saved adapter: pass adapter_dir")

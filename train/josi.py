@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
+from harness.results import loads_line, read_text_file, split_jsonl
 from harness.scorers.persona import count_words
 from harness.scoring import ScoreFn, build_scorer
 from harness.suite import Case
@@ -167,15 +168,12 @@ def trim_to_word_limit(text: str, word_limit: int, min_words: int = MIN_TRIMMED_
 
 
 def _read_lines(path: Path) -> list[str]:
-    try:
-        return path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
+    """The file's lines, split at newlines only (:func:`harness.results.split_jsonl`)."""
+    if not path.exists():
         raise ConfigError(
             f"{path}: Josi gold file not found; pass an existing JSONL file (the shipped one is {DEFAULT_GOLD})"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ConfigError(f"{path}: cannot read the Josi gold file ({why}); pass a readable UTF-8 JSONL file") from None
+        )
+    return split_jsonl(read_text_file(path, ConfigError, "Josi gold file (UTF-8 JSONL)"))
 
 
 def _parse(obj: Any) -> tuple[str, str, list[dict[str, str]]]:
@@ -286,9 +284,11 @@ def prepare_josi(
             ex_id: str | None = None
             try:
                 try:
-                    obj = json.loads(line)
+                    obj = loads_line(line)
                 except json.JSONDecodeError as exc:
                     raise _Dropped("malformed", f"invalid JSON ({exc.msg}, column {exc.colno})") from None
+                except RecursionError:
+                    raise _Dropped("malformed", "JSON nested too deeply to read") from None
                 if isinstance(obj, dict) and isinstance(obj.get("id"), str):
                     ex_id = obj["id"]
                     if ex_id in seen:

@@ -101,7 +101,7 @@ def evaluate(model: Path | str, suite_dir: Path, results_dir: Path, extra: Seque
         raise TrainingError(f"evaluation of {model} could not be trusted (pytest exit {proc.returncode}):\n{tail}")
     manifest = read_manifest(results_dir)
     records = read_results(results_dir)
-    check_complete(results_dir, manifest, len(records))  # a run stopped early (-x) is no pass rate
+    check_complete(results_dir, manifest, records)  # a run stopped early (-x) is no pass rate
     stats = suite_stats(records)
     passed = sum(s.passed for s in stats.values())
     total = sum(s.total for s in stats.values())

@@ -4,18 +4,29 @@ Generation runs its own token loop over ``Llama.generate`` so that every paramet
 harness knows exactly how many tokens were evaluated and generated, where the prompt cache was
 reused, why generation stopped (end-of-generation token, stop string, token budget, wall clock), and
 how long prompt processing and decoding each took.
+
+``LoadOptions.extra["repack"]`` (default True) controls llama.cpp's CPU weight repacking ("extra buffer
+types", e.g. the AMX layouts on Intel Sapphire Rapids); False loads with ``use_extra_bufts = False``, which
+avoids the segfault at the first decode seen on virtualised AMX machines (issue 10).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import json
+import os
+import platform
+import threading
 import time
+from collections.abc import Callable, Iterator
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from harness.backends.base import GenerationParams, LoadOptions
 from harness.chat import ChatTemplate, load_template
-from harness.errors import BackendError, ContextOverflowError, ModelLoadError
+from harness.errors import BackendError, ConfigError, ContextOverflowError, ModelLoadError
 from harness.models import GGUFInfo, ModelRef, inspect_gguf
 from harness.types import Completion, Message, ToolSchema
 
@@ -28,6 +39,81 @@ def _import_llama_cpp() -> Any:
             "the llama.cpp back end needs llama-cpp-python: pip install llama-cpp-python (builds from source)"
         ) from None
     return llama_cpp
+
+
+# Tests set this to "1" to make the harness treat the CPU as having AMX (the crash of issue 10 needs one).
+ASSUME_AMX_ENV = "HARNESS_ASSUME_AMX"
+AMX_FLAGS = ("amx_tile", "amx_int8")
+# Llama() reads llama_model_default_params() while it loads; the override below swaps that function for the
+# duration of one construction, so loads in one process are serialised.
+_LOAD_LOCK = threading.Lock()
+# Called with (prompt_text, prompt_tokens, text_so_far, completion_tokens): once before decoding (text "", 0),
+# then after every generated token. The worker process streams these so a killed generation keeps its text.
+ProgressCallback = Callable[[str, int, str, int], None]
+
+
+@cache
+def _cpuinfo() -> tuple[str, frozenset[str]]:
+    """The CPU model name and flags of the first processor in /proc/cpuinfo (empty off Linux)."""
+    name = ""
+    flags: frozenset[str] = frozenset()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            key, _, value = line.partition(":")
+            key = key.strip()
+            if key == "model name" and not name:
+                name = value.strip()
+            elif key == "flags" and not flags:
+                flags = frozenset(value.split())
+            if name and flags:
+                break
+    return name or platform.processor() or platform.machine(), flags
+
+
+def cpu_model_name() -> str:
+    """The CPU model name from /proc/cpuinfo ("model name"), else what ``platform`` knows."""
+    return _cpuinfo()[0]
+
+
+def cpu_has_amx(assume_env: bool = True) -> bool:
+    """Whether the CPU has Intel AMX (amx_tile/amx_int8 in /proc/cpuinfo), or ``HARNESS_ASSUME_AMX=1`` says so."""
+    if assume_env and os.environ.get(ASSUME_AMX_ENV) == "1":
+        return True
+    return any(f in _cpuinfo()[1] for f in AMX_FLAGS)
+
+
+def repack_option(options: LoadOptions) -> bool:
+    """``options.extra["repack"]``: llama.cpp's CPU weight repacking, on unless set to False."""
+    value = options.extra.get("repack", True)
+    if not isinstance(value, bool):
+        raise ConfigError(f"LoadOptions.extra['repack'] must be true or false, not {value!r}")
+    return value
+
+
+@contextlib.contextmanager
+def _model_params(llama_cpp: Any, use_extra_bufts: bool) -> Iterator[None]:
+    """Make ``Llama()`` load with ``use_extra_bufts`` set: ``Llama`` does not expose the field, so the
+    defaults function it calls is wrapped while the model loads."""
+    fields = {name for name, *_ in llama_cpp.llama_model_params._fields_}
+    if "use_extra_bufts" not in fields:
+        raise ModelLoadError(
+            f"llama-cpp-python {importlib.metadata.version('llama-cpp-python')} has no "
+            "llama_model_params.use_extra_bufts, so repacking cannot be turned off; install llama-cpp-python==0.3.36"
+        )
+    lib = llama_cpp.llama_cpp
+    with _LOAD_LOCK:
+        original = lib.llama_model_default_params
+
+        def defaults() -> Any:
+            params = original()
+            params.use_extra_bufts = use_extra_bufts
+            return params
+
+        lib.llama_model_default_params = defaults
+        try:
+            yield
+        finally:
+            lib.llama_model_default_params = original
 
 
 class LlamaCppBackend:
@@ -43,23 +129,28 @@ class LlamaCppBackend:
         llama_cpp = _import_llama_cpp()
         self._lib = llama_cpp
         self.n_threads_batch = options.n_threads_batch or options.n_threads
+        self.repack = repack_option(options)
         start = time.perf_counter()
         try:
-            self.llm = llama_cpp.Llama(
-                model_path=str(ref.path),
-                n_ctx=options.n_ctx,
-                n_batch=options.n_batch,
-                n_threads=options.n_threads,
-                n_threads_batch=self.n_threads_batch,
-                n_gpu_layers=int(options.extra.get("n_gpu_layers", 0)),
-                seed=0,
-                use_mmap=True,
-                logits_all=False,
-                verbose=False,
-            )
+            with _model_params(llama_cpp, use_extra_bufts=self.repack):
+                self.llm = llama_cpp.Llama(
+                    model_path=str(ref.path),
+                    n_ctx=options.n_ctx,
+                    n_batch=options.n_batch,
+                    n_threads=options.n_threads,
+                    n_threads_batch=self.n_threads_batch,
+                    n_gpu_layers=int(options.extra.get("n_gpu_layers", 0)),
+                    seed=0,
+                    use_mmap=True,
+                    logits_all=False,
+                    verbose=False,
+                )
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelLoadError(f"{ref.path}: llama.cpp could not load the model ({exc})") from None
         self.load_s = time.perf_counter() - start
+        if bool(self.llm.model_params.use_extra_bufts) != self.repack:
+            self.close()
+            raise ModelLoadError(f"{ref.path}: llama.cpp ignored use_extra_bufts={self.repack}; cannot set repacking")
         model = self.llm._model
         bos = model.token_bos()
         eos = model.token_eos()
@@ -97,8 +188,14 @@ class LlamaCppBackend:
         return len(self.tokenize_prompt(self.template.render(messages, tools or [])))
 
     def generate(
-        self, messages: list[Message], tools: list[ToolSchema], params: GenerationParams, key: str | None = None
+        self,
+        messages: list[Message],
+        tools: list[ToolSchema],
+        params: GenerationParams,
+        key: str | None = None,
+        on_progress: ProgressCallback | None = None,
     ) -> Completion:
+        """Generate one turn. ``on_progress`` (optional) sees the prompt and then the text after every token."""
         prompt = self.template.render(messages, tools)
         tokens = self.tokenize_prompt(prompt)
         if len(tokens) + params.max_tokens > self.n_ctx:
@@ -118,6 +215,8 @@ class LlamaCppBackend:
         grammar = None
         if params.json_schema is not None:
             grammar = self._lib.LlamaGrammar.from_json_schema(json.dumps(params.json_schema), verbose=False)
+        if on_progress is not None:
+            on_progress(prompt, len(tokens), "", 0)
         gen = self.llm.generate(
             tokens,
             grammar=grammar,
@@ -145,6 +244,8 @@ class LlamaCppBackend:
                     text = text[: text.index(hit)]
                     finish = "stop"
                     break
+                if on_progress is not None:
+                    on_progress(prompt, len(tokens), text, len(out))
                 if len(out) >= params.max_tokens:
                     break
                 if time.perf_counter() - start > params.timeout_s:
@@ -185,6 +286,10 @@ class LlamaCppBackend:
             "n_gpu_layers": int(self.options.extra.get("n_gpu_layers", 0)),
             "chat_template": self.template.describe(),
             "load_s": round(self.load_s, 3),
+            "repack": "on" if self.repack else "off",
+            "cpu": cpu_model_name(),
+            "amx": cpu_has_amx(assume_env=False),
+            "system_info": self._lib.llama_print_system_info().decode("utf-8", errors="replace").strip(),
         }
 
     def close(self) -> None:

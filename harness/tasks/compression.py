@@ -40,7 +40,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import ConfigError
-from harness.parsing import finish
 from harness.types import Completion, Message, Score
 
 if TYPE_CHECKING:
@@ -64,6 +63,9 @@ _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _LETTER_DIGIT_RE = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
 _NON_WORD_RE = re.compile(r"[\W_]+")
 _ROLES = {"user": "User", "assistant": "Assistant"}
+DATA_KEYS = ("turns", "keep_recent", "questions", "min_reduction", "min_retained", "summary_max_tokens")
+# The checks every compression case records (besides the case's own checks, which judge the summary).
+TASK_CHECKS = ("token_reduction", "recall_full", "recall_compressed", "recall_retained")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -74,45 +76,58 @@ _ROLES = {"user": "User", "assistant": "Assistant"}
 def _fraction(data: dict[str, Any], key: str, default: float) -> float:
     value = data.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-        raise ConfigError(f"compression: {key} must be a number from 0 to 1, got {value!r}")
+        raise ConfigError(f"data.{key}: must be a number from 0 to 1, got {value!r}")
     return float(value)
 
 
 def validate_data(data: dict[str, Any]) -> None:
-    """Raise a ConfigError naming the first problem in a compression case's ``data``."""
+    """Raise a ConfigError naming the first bad field of a compression case's ``data`` (``data.turns: ...``).
+
+    ``load_suite`` calls this for every compression case, so a malformed case stops the suite from loading
+    instead of dropping out of a run."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"data: must be a mapping with turns and questions, got {type(data).__name__}")
+    unknown = set(data) - set(DATA_KEYS)
+    if unknown:
+        raise ConfigError(f"data: unknown keys {', '.join(sorted(map(str, unknown)))}; allowed: {', '.join(DATA_KEYS)}")
     turns = data.get("turns")
     if not isinstance(turns, list) or not turns:
-        raise ConfigError("compression: data.turns must be a non-empty list of {role, content}")
+        raise ConfigError("data.turns: must be a non-empty list of {role: user|assistant, content: text}")
     for i, turn in enumerate(turns):
         if not isinstance(turn, dict) or turn.get("role") not in _ROLES or not isinstance(turn.get("content"), str):
             raise ConfigError(
-                f"compression: turn {i + 1} must be {{role: user|assistant, content: text}}, got {turn!r}"
+                f"data.turns: turn {i + 1} must be {{role: user|assistant, content: text}}, got {_show(turn)}"
             )
     keep = data.get("keep_recent", DEFAULT_KEEP_RECENT)
     if isinstance(keep, bool) or not isinstance(keep, int) or not 0 <= keep < len(turns):
-        raise ConfigError(f"compression: keep_recent must be an integer from 0 to {len(turns) - 1}, got {keep!r}")
+        raise ConfigError(f"data.keep_recent: must be an integer from 0 to {len(turns) - 1}, got {_show(keep)}")
     questions = data.get("questions")
     if not isinstance(questions, list) or not questions:
-        raise ConfigError("compression: data.questions must be a non-empty list of {question, answers}")
+        raise ConfigError("data.questions: must be a non-empty list of {question: text, answers: [text, ...]}")
     for i, q in enumerate(questions):
         ok = (
             isinstance(q, dict)
+            and set(q) <= {"question", "answers"}
             and isinstance(q.get("question"), str)
             and q["question"].strip()
             and isinstance(q.get("answers"), list)
             and q["answers"]
-            and all(isinstance(a, str | int | float) and normalise(str(a)) for a in q["answers"])
+            and all(isinstance(a, str | int | float) and not isinstance(a, bool) and normalise(str(a)) for a in q["answers"])
         )
         if not ok:
-            raise ConfigError(f"compression: question {i + 1} must be {{question: text, answers: [text, ...]}}")
+            raise ConfigError(
+                f"data.questions: question {i + 1} must be {{question: text, answers: [text, ...]}}, got {_show(q)}"
+            )
     _fraction(data, "min_reduction", DEFAULT_MIN_REDUCTION)
     _fraction(data, "min_retained", DEFAULT_MIN_RETAINED)
     budget = data.get("summary_max_tokens")
     if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 1):
-        raise ConfigError(f"compression: summary_max_tokens must be a positive integer, got {budget!r}")
-    unknown = set(data) - {"turns", "keep_recent", "questions", "min_reduction", "min_retained", "summary_max_tokens"}
-    if unknown:
-        raise ConfigError(f"compression: unknown data keys {', '.join(sorted(unknown))}")
+        raise ConfigError(f"data.summary_max_tokens: must be a positive integer, got {_show(budget)}")
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def split_turns(turns: Sequence[Message], keep_recent: int) -> tuple[list[Message], list[Message]]:
@@ -252,12 +267,15 @@ def run_compression(
 ) -> dict[str, Any]:
     """Summarise, ask every question with the full and the compressed context, and score.
 
-    Returns the record fields to merge into the case's result record. A ``BackendError`` propagates
-    (the runner records it as an error); malformed ``data`` is a ``ConfigError``.
+    Returns the record fields to merge into the case's result record. A ``BackendError`` propagates, and so
+    does a ``ReplyCrashed`` (a reply that made the parser or one of the case's checks raise): the runner
+    records either as an error; malformed ``data`` is a ``ConfigError``.
     """
+    from harness.runner import parse_reply, score_case  # the runner imports this module: import here, not above
+
     data = case.data
     try:
-        validate_data(data)
+        validate_data(data)  # load_suite validated it already; a Case built by hand may not have been
     except ConfigError as exc:
         raise ConfigError(f"{case.suite}/{case.id}: {exc}") from None
     summarizer = summarizer or backend
@@ -269,7 +287,7 @@ def run_compression(
     started = time.perf_counter()
 
     summary_params = replace(params, max_tokens=int(data.get("summary_max_tokens") or params.max_tokens))
-    summary_done = finish(summarizer.generate(summary_request(older), [], summary_params, key=f"{key}/summary"))
+    summary_done = parse_reply(summarizer.generate(summary_request(older), [], summary_params, key=f"{key}/summary"))
     completions.append(summary_done)
     summary = summary_done.visible.strip()
 
@@ -284,7 +302,7 @@ def run_compression(
         accepted = [str(a) for a in item["answers"]]
         row: dict[str, Any] = {"question": question, "expected": accepted}
         for label, context in (("full", full), ("compressed", compressed)):
-            done = finish(backend.generate(with_question(context, question), [], params, key=f"{key}/q{i}/{label}"))
+            done = parse_reply(backend.generate(with_question(context, question), [], params, key=f"{key}/q{i}/{label}"))
             completions.append(done)
             matched = answer_matches(done.visible, accepted)
             row[label] = done.visible
@@ -298,7 +316,7 @@ def run_compression(
     scores = [
         reduction_score(full_tokens, compressed_tokens, _fraction(data, "min_reduction", DEFAULT_MIN_REDUCTION)),
         *recall_scores(full_hits, compressed_hits, total, _fraction(data, "min_retained", DEFAULT_MIN_RETAINED)),
-        *(check.fn(case, summary_done) for check in case.checks),
+        *score_case(case, summary_done),
     ]
     passed = all(s.passed for s in scores)
     return {

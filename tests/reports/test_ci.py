@@ -87,6 +87,19 @@ GOOD_RECORDS = [
 ]
 
 
+def suite_entry(default_cases: int, *, names: bool = True, large: int = 0) -> dict[str, Any]:
+    """The pokkit entry of a manifest's ``suites``: 37 cases in all, ``default_cases`` in the default set."""
+    entry: dict[str, Any] = {"version": "1", "path": "suites/pokkit/suite.yaml", "cases_total": default_cases + large}
+    if names:
+        entry |= suite_manifest_names(default_cases, large)
+    return entry
+
+
+def suite_manifest_names(default_cases: int, large: int = 0) -> dict[str, Any]:
+    by_set = {"default": default_cases} | ({"large": large} if large else {})
+    return {"cases_by_set": by_set, "categories": ["chat", "pet", "tool_call"], "checks": ["no_tool_call", "short"]}
+
+
 def write_run(
     run_dir: Path,
     model: Path,
@@ -96,8 +109,14 @@ def write_run(
     status: str = "complete",
     cases_selected: int | None = None,
     command: list[str] | None = None,
+    partial: bool | None = False,
+    total: int | None = None,
+    names: bool = True,
 ) -> Path:
-    """results.jsonl + manifest.json with the keys ``HarnessSession.open``/``finish`` write."""
+    """results.jsonl + manifest.json with the keys ``HarnessSession.open``/``finish`` write.
+
+    ``partial``: the manifest's flag (None: no such field, as before it existed); ``total``: the pokkit suite's
+    default-set size (default: one case per record); ``names``: write the suite's categories and checks."""
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     manifest = {
@@ -120,13 +139,18 @@ def write_run(
             "n_ctx": 4096,
         },
         "decoding": {"temperature": 0.0, "seed": 0},
-        "suites": {"pokkit": {"version": "1", "path": "suites/pokkit/suite.yaml", "cases_total": 37}},
+        "suites": {"pokkit": suite_entry(len(records) if total is None else total, names=names)},
+        "case_sets": ["default"],
         "cases_selected": len(records) if cases_selected is None else cases_selected,
         "judge": None,
         "summarizer": None,
         "gates": GateConfig.model_validate(GATES if gates is None else gates).model_dump(),
         "results_file": "results.jsonl",
     }
+    if partial is None:
+        del manifest["partial"], manifest["case_sets"]
+    else:
+        manifest |= {"partial": partial, "selection": {"keyword": "alarm"} if partial else {}}
     if status != "running":
         manifest |= {"gate_results": [], "error_rate": 0.0, "exit_code": None if status == "interrupted" else 0}
     (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2))
@@ -370,7 +394,7 @@ def test_dry_run_writes_the_exact_folder(good_run: Path, model: Path) -> None:
         "pass_rate_tool_call": 1.0,
     }
     assert meta["smallmodel_harness"]["model_sha256"] == sha256_file(model)
-    assert "| pokkit | 1 | 4 of 37 | 3 | 75% | 0 |" in body
+    assert "| pokkit | 1 | 4 | 3 | 75% | 0 |" in body
     assert "| chat | 1/2 | 50% |" in body
     assert "| PASS | pokkit | pass_rate | 60% | 75% | pokkit: overall pass rate 75% (3/4) meets the 60% gate. |" in body
     assert "| n/a | pokkit | category_pass_rate.pet | 90% | – |" in body
