@@ -6,13 +6,17 @@ On the first N chat cases of the Pokkit suite (max_tokens as in the suite), prin
 (a) a naive loop: ``llama_cpp.Llama.create_chat_completion`` per case with the cache reset each time,
 (b) the harness with one ``WorkerBackend`` (cases in order, so a shared system prompt's prefix is reused),
 (c) two ``WorkerBackend``s each driven by a thread, each given whole system-prompt groups when possible;
-then ratios, the peak RSS of each worker (VmHWM), and prompt/decode tokens/s with repacking on and off.
+then ratios, the peak RSS of each worker (VmHWM), and prompt/decode tokens/s with repacking on and off, on the
+model and on a Q4_0 copy of it: llama.cpp's generic x86 repacking has a layout for Q4_0 but none for Q4_1 (only
+the AMX buffer type takes Q4_1), so off AMX the bundled Q4_1 model loads the same either way; "load adds MiB
+anon" shows whether the load made a repacked copy of the weights.
 Load times are printed apart and left out of the run times.
 """
 
 from __future__ import annotations
 
 import argparse
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -22,7 +26,7 @@ from harness.backends.base import GenerationParams, LoadOptions
 from harness.backends.llama_cpp import LlamaCppBackend, cpu_has_amx, cpu_model_name
 from harness.backends.worker import WorkerBackend
 from harness.chat import inline_tools
-from harness.models import ModelRef, resolve_model
+from harness.models import ModelRef, inspect_gguf, resolve_model
 from harness.runner import case_params
 from harness.suite import Case, load_suite
 
@@ -94,37 +98,59 @@ def drive(worker: WorkerBackend, cases: list[Case], evaluated: list[int]) -> Non
         evaluated.append(int(c.timings.get("prompt_tokens_evaluated", 0)))
 
 
-def speed(ref: ModelRef, case: Case, threads: int, repack: bool, reps: int) -> tuple[float, float]:
-    """Best-of-``reps`` (prompt tok/s, decode tok/s) in-process on ``case`` with 64 new tokens."""
-    b = LlamaCppBackend(ref, LoadOptions(n_ctx=4096, n_threads=threads, extra={"repack": repack}))
-    best_p = best_d = 0.0
+def requantize_q4_0(ref: ModelRef, out: Path) -> ModelRef:
+    """A Q4_0 copy of ``ref``, a type llama.cpp repacks on any AVX2/AVX-512 CPU."""
+    import ctypes
+
+    import llama_cpp
+
+    qp = llama_cpp.llama_model_quantize_default_params()
+    qp.ftype = llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_0
+    qp.allow_requantize = True
+    qp.nthread = 1
+    from llama_cpp._utils import suppress_stdout_stderr
+
+    with suppress_stdout_stderr(disable=False):
+        rc = llama_cpp.llama_model_quantize(str(ref.path).encode(), str(out).encode(), ctypes.byref(qp))
+    if rc != 0:
+        raise SystemExit(f"could not requantize {ref.path} to Q4_0")
+    return ModelRef(str(out), out, "gguf", "path")
+
+
+def speed(ref: ModelRef, case: Case, threads: int, reps: int) -> dict[bool, tuple[float, float, float]]:
+    """Repack on/off -> best-of-``reps`` (prompt tok/s, decode tok/s, anon MiB added by the load), on ``case``
+    with 64 new tokens; the two models are loaded side by side and measured alternately."""
+    backends: dict[bool, LlamaCppBackend] = {}
+    extra_mb: dict[bool, float] = {}
+    for repack in (True, False):
+        before = rss_anon_mb()
+        backends[repack] = LlamaCppBackend(ref, LoadOptions(n_ctx=4096, n_threads=threads, extra={"repack": repack}))
+        extra_mb[repack] = rss_anon_mb() - before
+    best = {r: (0.0, 0.0) for r in backends}
     try:
         for _ in range(reps):
-            b.llm.reset()
-            c = b.generate(case.messages, case.tools, GenerationParams(max_tokens=64))
-            t = c.timings
-            best_p = max(best_p, t["prompt_tokens_evaluated"] / max(t["prompt_s"], 1e-9))
-            best_d = max(best_d, max(c.completion_tokens - 1, 1) / max(t["decode_s"], 1e-9))
+            for repack, b in backends.items():
+                b.llm.reset()
+                c = b.generate(case.messages, case.tools, GenerationParams(max_tokens=64))
+                t = c.timings
+                p = t["prompt_tokens_evaluated"] / max(t["prompt_s"], 1e-9)
+                d = max(c.completion_tokens - 1, 1) / max(t["decode_s"], 1e-9)
+                best[repack] = (max(best[repack][0], p), max(best[repack][1], d))
     finally:
-        b.close()
-    return best_p, best_d
+        for b in backends.values():
+            b.close()
+    return {r: (*best[r], extra_mb[r]) for r in backends}
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", default="default")
-    ap.add_argument("--cases", type=int, default=12, help="first N chat cases of the Pokkit suite")
-    ap.add_argument("--threads", type=int, default=1, help="llama.cpp threads per model (each worker)")
-    ap.add_argument("--n-ctx", type=int, default=4096)
-    ap.add_argument("--reps", type=int, default=2, help="repetitions of the repack speed test (best kept)")
-    args = ap.parse_args()
-    ref = resolve_model(args.model)
-    cases = [c for c in load_suite(POKKIT).cases if c.kind == "chat"][: args.cases]
-    groups = len({c.system_name for c in cases})
-    print(f"cpu: {cpu_model_name()} (amx: {cpu_has_amx(assume_env=False)}); model: {ref.path.name}")
-    print(f"cases: {len(cases)} Pokkit chat cases, {groups} system-prompt group(s); threads per model: {args.threads}")
-    options = LoadOptions(n_ctx=args.n_ctx, n_threads=args.threads)
+def rss_anon_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("RssAnon:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
+
+def run_all(ref: ModelRef, cases: list[Case], options: LoadOptions, args: argparse.Namespace) -> None:
+    """(a), (b) and (c): the table of run times, ratios and peak RSS."""
     load_a, run_a, prompt_a = naive(ref, cases, args.threads, args.n_ctx)
 
     start = time.perf_counter()
@@ -163,16 +189,42 @@ def main() -> None:
     )
     split = "+".join(str(len(s)) for s in shares)
     print(
-        f"{f'(c) 2 WorkerBackends x 1 thread ({split} cases)':<44} {load_c:7.2f} {run_c:7.2f} {run_a / run_c:7.2f} "
+        f"{f'(c) 2 WorkerBackends x {args.threads} thread ({split} cases)':<44} {load_c:7.2f} {run_c:7.2f} {run_a / run_c:7.2f} "
         f"{sum(map(sum, eval_c)):16d} {' / '.join(f'{r:.0f}' for r in rss_c):>14}"
     )
     print(f"(b)/(c) speed-up of two workers over one: {run_b / run_c:.2f}x")
 
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", default="default")
+    ap.add_argument("--skip-runs", action="store_true", help="only the repack speed test")
+    ap.add_argument("--cases", type=int, default=12, help="first N chat cases of the Pokkit suite")
+    ap.add_argument("--threads", type=int, default=1, help="llama.cpp threads per model (each worker)")
+    ap.add_argument("--n-ctx", type=int, default=4096)
+    ap.add_argument("--reps", type=int, default=3, help="repetitions of the repack speed test (best kept)")
+    ap.add_argument("--no-q4_0", action="store_true", help="skip the repack test on a Q4_0 copy of the model")
+    args = ap.parse_args()
+    ref = resolve_model(args.model)
+    cases = [c for c in load_suite(POKKIT).cases if c.kind == "chat"][: args.cases]
+    groups = len({c.system_name for c in cases})
+    print(f"cpu: {cpu_model_name()} (amx: {cpu_has_amx(assume_env=False)}); model: {ref.path.name}")
+    print(f"cases: {len(cases)} Pokkit chat cases, {groups} system-prompt group(s); threads per model: {args.threads}")
+    options = LoadOptions(n_ctx=args.n_ctx, n_threads=args.threads)
+
+    if not args.skip_runs:
+        run_all(ref, cases, options, args)
     print()
     longest = max(cases, key=lambda c: len(str(c.messages)) + len(str(c.tools)))
-    for repack in (True, False):
-        p, d = speed(ref, longest, args.threads, repack, args.reps)
-        print(f"repack {'on ' if repack else 'off'}: prompt {p:8.1f} tok/s  decode {d:7.1f} tok/s  (case {longest.id})")
+    with tempfile.TemporaryDirectory() as tmp:
+        models = [ref] if args.no_q4_0 else [ref, requantize_q4_0(ref, Path(tmp) / "q4_0.gguf")]
+        for model in models:
+            quant = inspect_gguf(model.path).file_type
+            for repack, (p, d, mb) in speed(model, longest, args.threads, args.reps).items():
+                print(
+                    f"{quant:<5} repack {'on ' if repack else 'off'}: prompt {p:7.1f} tok/s  decode {d:6.1f} tok/s  "
+                    f"load adds {mb:5.0f} MiB anon  (case {longest.id}, best of {args.reps})"
+                )
 
 
 if __name__ == "__main__":

@@ -28,11 +28,12 @@ from typing import Any
 
 import jinja2
 from jinja2 import nodes
-from markupsafe import Markup
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
+from markupsafe import Markup
 
 from harness.errors import ConfigError
+from harness.results import strip_control
 from harness.types import Message, ToolSchema
 
 BUILTIN_DIR = Path(__file__).parent / "templates"
@@ -223,7 +224,11 @@ class _BoundedEnvironment(ImmutableSandboxedEnvironment):
         _check_deadline()
         if operator == "*":
             for seq, n in ((left, right), (right, left)):
-                if isinstance(seq, str | bytes | list | tuple) and isinstance(n, int) and len(seq) * n > MAX_RENDER_CHARS:
+                if (
+                    isinstance(seq, str | bytes | list | tuple)
+                    and isinstance(n, int)
+                    and len(seq) * n > MAX_RENDER_CHARS
+                ):
                     raise RenderOverrun("size")
         elif operator == "**":
             if isinstance(left, int) and isinstance(right, int) and right > 0:
@@ -233,7 +238,7 @@ class _BoundedEnvironment(ImmutableSandboxedEnvironment):
             _check_args((left,), {})
         return _check_size(super().call_binop(context, operator, left, right))
 
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         _check_deadline()
         owner = getattr(__obj, "__self__", None)
         _check_args(args, kwargs, ints=isinstance(owner, str))
@@ -293,7 +298,8 @@ def _tojson(value: Any, indent: int | None = None, ensure_ascii: bool = False, s
 
 
 def _one_line(exc: BaseException, limit: int = 300) -> str:
-    text = " ".join(str(exc).split())
+    """The exception's text on one line, without terminal escapes (``raise_exception`` text is the template's)."""
+    text = " ".join(strip_control(str(exc)).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -466,7 +472,9 @@ def load_template(
                 text, source = path.read_text(encoding="utf-8"), str(path.resolve())
             except (OSError, UnicodeDecodeError) as exc:
                 why = exc.strerror if isinstance(exc, OSError) else f"not UTF-8 text: {exc.reason}"
-                raise ConfigError(f"--chat-template {spec}: cannot read the file ({why}); pass a UTF-8 Jinja file") from None
+                raise ConfigError(
+                    f"--chat-template {spec}: cannot read the file ({why}); pass a UTF-8 Jinja file"
+                ) from None
     elif gguf_template:
         text, source = gguf_template, "gguf"
         origin = str(model_path)

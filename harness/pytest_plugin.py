@@ -373,7 +373,7 @@ def _selection(config: pytest.Config, cases: list[CaseItem]) -> dict[str, Any]:
         "suites": per_suite,
         "partial_suites": partial_suites,
         "suite_files_not_collected": skipped_files,
-        "options": {k: v for k, v in options.items() if v not in (None, False)},
+        "options": {k: v for k, v in options.items() if v is not None and v is not False},
         "selected": [f"{item.case.suite}/{item.case.id}" for item in cases],
     }
 

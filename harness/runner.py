@@ -42,7 +42,7 @@ def parse_reply(completion: Completion) -> Completion:
     """``harness.parsing.finish`` on a generated reply; anything it raises becomes a :class:`ReplyCrashed`."""
     try:
         return finish(completion)
-    except Exception as exc:  # noqa: BLE001 - any parser bug on any reply: the case becomes an error record
+    except Exception as exc:  # any parser bug on any reply: the case becomes an error record
         raise ReplyCrashed(f"the parser crashed on the reply: {_crash_text(exc)}") from exc
 
 
@@ -56,7 +56,7 @@ def score_case(case: Case, completion: Completion, ctx: ScoringContext | None = 
             scores.append(check.fn(case, completion, ctx))
         except HarnessError:
             raise
-        except Exception as exc:  # noqa: BLE001 - a scorer bug on this reply: the case becomes an error record
+        except Exception as exc:  # a scorer bug on this reply: the case becomes an error record
             raise ReplyCrashed(f"scorer {check.name!r} crashed on the reply: {_crash_text(exc)}") from exc
     return scores
 

@@ -358,6 +358,8 @@ class HarnessSession:
         assert self.writer is not None and self.gates is not None
         if self.pool is not None:
             self.pool.stop(timeout=0)
+        processes = [_process_stats(b) for b in (*self.workers, self.judge, self.summarizer) if b is not None]
+        self.manifest.setdefault("workers", {})["processes"] = [p for p in processes if p]
         self._close_backends()
         if self.pool is not None:
             self.pool.stop(timeout=10)
@@ -381,7 +383,7 @@ class HarnessSession:
             "decode_tokens_per_s": round(completion_tokens / decode_s, 2) if decode_s else None,
             "prompt_tokens_per_s": round(prompt_eval / prompt_s, 2) if prompt_s else None,
             "peak_rss_mb": round(peak_rss_mb(), 1),
-            "worker_peak_rss_mb": [getattr(w, "peak_rss_mb", None) for w in self.workers],
+            "worker_peak_rss_mb": max((p.get("peak_rss_mb") or 0 for p in processes if p), default=None),
         }
         stats = suite_stats(records)
         gate_results = evaluate_gates(self.gates, stats)
@@ -426,3 +428,20 @@ def _gate_name_checker() -> Any:
         return None
     return getattr(verdict, "check_gate_names", None)
 
+
+
+def _process_stats(backend: Backend) -> dict[str, Any] | None:
+    """A worker process's counters (restarts, crashes, log) and its peak resident memory, for the manifest."""
+    worker = backend.describe().get("worker")
+    if not isinstance(worker, dict):
+        return None
+    out = {"label": getattr(backend, "label", None), **worker}
+    pid = getattr(backend, "pid", None)
+    try:
+        status = Path(f"/proc/{pid}/status").read_text() if pid else ""
+    except OSError:
+        status = ""
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            out["peak_rss_mb"] = round(int(line.split()[1]) / 1024, 1)
+    return out

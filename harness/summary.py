@@ -93,7 +93,8 @@ def verdict_lines(manifest: dict[str, Any], gates: list[GateResult]) -> list[str
     code = manifest.get("exit_code")
     if code is None:
         return []
-    verdict = manifest.get(VERDICT) if isinstance(manifest.get(VERDICT), dict) else {}
+    stored = manifest.get(VERDICT)
+    verdict: dict[str, Any] = stored if isinstance(stored, dict) else {}
     failed = {g.sentence for g in gates if g.status == "failed"}
     lines = [f"not trusted: {r}" for r in verdict.get("reasons") or [] if isinstance(r, str) and r not in failed]
     line = f"verdict: {EXIT_WORDS.get(code, '?')} (exit {code})"

@@ -317,7 +317,7 @@ def judge_run(
             f"{subject}: {errored} of {len(records)} cases errored ({err:.0%}), above max_error_rate "
             f"{config.max_error_rate:.0%}; fix the back end, model or scorer named in the errors and rerun."
         )
-    selection = manifest.get(SELECTION) if isinstance(manifest.get(SELECTION), dict) else {}
+    selection = _dict(manifest.get(SELECTION))
     if partial and not allow_partial:
         reasons.append(
             f"{subject} is partial: {case_count(selected, available)}{_selection_text(selection)}; gates on some "
@@ -379,9 +379,19 @@ def known_suites(root: Path) -> list[SuiteNames]:
     """The names of every suite in the suites directory under ``root`` (``root/suites/*/suite.yaml``), loaded
     with their judge checks. A suite that does not load still counts as existing (by its ``name:``, else its
     folder's name), with its categories and checks unchecked: a broken suite nobody runs must not stop a run
-    of another one (running it reports its own error)."""
+    of another one (running it reports its own error). Cached while no file under the suites changes."""
+    paths = suite_files(root)
+    key = tuple(
+        (str(f), st.st_mtime_ns, st.st_size)
+        for path in paths
+        for f in sorted(path.parent.rglob("*"))
+        if f.is_file() and (st := f.stat())
+    )
+    cached = _KNOWN_CACHE.get(str(root.resolve()))
+    if cached is not None and cached[0] == key:
+        return list(cached[1])
     out = []
-    for path in suite_files(root):
+    for path in paths:
         try:
             out.append(SuiteNames.of(load_suite(path, judge=True)))
         except HarnessError:
@@ -391,7 +401,11 @@ def known_suites(root: Path) -> list[SuiteNames]:
                 raw = None
             name = raw.get("name") if isinstance(raw, dict) and isinstance(raw.get("name"), str) else None
             out.append(SuiteNames(name or path.parent.name, None, None))
+    _KNOWN_CACHE[str(root.resolve())] = (key, tuple(out))
     return out
+
+
+_KNOWN_CACHE: dict[str, tuple[tuple[tuple[str, int, int], ...], tuple[SuiteNames, ...]]] = {}
 
 
 def _merge(names: Iterable[SuiteNames]) -> dict[str, SuiteNames]:
@@ -476,10 +490,10 @@ def run_names(manifest: dict[str, Any], records: Sequence[dict[str, Any]]) -> di
         cats, checks = by_suite.setdefault(str(r.get("suite")), (set(), set()))
         cats.add(str(r.get("category")))
         checks.update(str(c.get("name")) for c in r.get("checks") or [] if isinstance(c, dict))
-    suites = manifest.get(SUITES) if isinstance(manifest.get(SUITES), dict) else {}
+    suites = _dict(manifest.get(SUITES))
     out = {}
     for name in {*suites, *by_suite}:
-        entry = suites.get(name) if isinstance(suites.get(name), dict) else {}
+        entry = _dict(suites.get(name))
         cats, checks = by_suite.get(name, (set(), set()))
         listed_cats, listed_checks = entry.get(CATEGORIES), entry.get(CHECKS)
         out[name] = SuiteNames(
@@ -506,7 +520,7 @@ def check_run_gate_names(
     gates for suites the run did not include are left alone, as in a pytest run of some suites.
     """
     known = run_names(manifest, records)
-    suites = manifest.get(SUITES) if isinstance(manifest.get(SUITES), dict) else {}
+    suites = _dict(manifest.get(SUITES))
     for item in overrides:
         o = parse_override(item)
         if o.suite is None:

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 import yaml
 
-from harness.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_UNTRUSTED, ConfigError, HarnessError, ModelLoadError
+from harness.errors import EXIT_GATE_FAILED, EXIT_UNTRUSTED, ConfigError, HarnessError, ModelLoadError
 from harness.gates import GateConfig, GateResult, SuiteStats, gate_config
 from harness.gates import load_gates as load_gate_file
 from harness.models import resolve_model, sha256_file

@@ -2,8 +2,9 @@
 
 Exit codes are the scoring run's: 0 every gate met, 1 a gate failed, 2 the run cannot be trusted (incomplete,
 too many errors, partial without ``--allow-partial``, or made on another model file). Errors reach
-``harness.cli.main`` as HarnessError and are printed there as one line. No option takes a Hugging Face token: ``huggingface_hub`` reads ``HF_TOKEN`` or
-the saved login itself, so a token never lands in shell history, CI logs or ``ps`` output.
+``harness.cli.main`` as HarnessError and are printed there as one line. No option takes a Hugging Face token:
+``huggingface_hub`` reads ``HF_TOKEN`` or the saved login itself, so a token never lands in shell history, CI
+logs or ``ps`` output.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 from typing import Any
-
 
 PARTIAL_HELP = (
     "judge a partial run (cases deselected with -k, -m, --lf, --deselect or --limit) instead of refusing it "
@@ -31,7 +31,8 @@ def cmd_gate(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from reports.ci import EXIT_OK, publish
+    from harness.errors import EXIT_OK
+    from reports.ci import publish
 
     result = publish(
         args.model,

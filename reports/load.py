@@ -140,7 +140,7 @@ def _records_frame(directory: Path) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(records).reindex(columns=[*RECORD_COLUMNS])
     frame["passed"] = frame["passed"].fillna(False).astype(bool)
     frame["category"] = frame["category"].fillna("")
-    frame["outcome"] = frame["outcome"].fillna(frame["passed"].map({True: "passed", False: "failed"}))
+    frame["outcome"] = frame["outcome"].astype(object).fillna(frame["passed"].map({True: "passed", False: "failed"}))
     frame["checks"] = [c if isinstance(c, list) else [] for c in frame["checks"]]
     frame["failed_checks"] = [
         ", ".join(c.get("name", "?") for c in cs if not c.get("passed")) for cs in frame["checks"]

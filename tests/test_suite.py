@@ -103,3 +103,55 @@ def test_yaml_syntax_error_names_the_file(tmp_path: Path) -> None:
     path = _write(tmp_path, HEAD + "cases: [\n")
     with pytest.raises(ConfigError, match="invalid YAML"):
         load_suite(path)
+
+
+def test_data_on_a_chat_case_is_refused(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path, HEAD + "cases:\n  - {id: a, category: x, prompt: p, checks: [{not_empty: {}}], data: {x: 1}}\n"
+    )
+    with pytest.raises(ConfigError, match="case 'a': data is read by kind: compression cases only"):
+        load_suite(path)
+
+
+def test_compression_data_is_validated_when_the_suite_loads(tmp_path: Path) -> None:
+    path = _write(tmp_path, HEAD + "cases:\n  - {id: c, category: x, kind: compression, data: {turns: []}}\n")
+    with pytest.raises(ConfigError) as exc:
+        load_suite(path)
+    assert str(exc.value) == (
+        f"{path}: case 'c': data.turns: must be a non-empty list of {{role: user|assistant, content: text}}"
+    )
+
+
+def test_names_gates_can_use(tmp_path: Path) -> None:
+    (tmp_path / "extra.jsonl").write_text(json.dumps({"id": "e", "category": "big", "prompt": "q"}) + "\n")
+    path = _write(
+        tmp_path,
+        HEAD
+        + """judge_checks:
+  - judge: {criterion: warmth}
+case_sources:
+  - {loader: jsonl, path: extra.jsonl, set: large, checks: [{short: {max_words: 5}}]}
+cases:
+  - {id: a, category: x, prompt: p, checks: [{no_tool_call: {}}]}
+  - id: c
+    category: y
+    kind: compression
+    data:
+      turns: [{role: user, content: I land at 6}, {role: assistant, content: ok}]
+      keep_recent: 1
+      questions: [{question: "When?", answers: ["6"]}]
+""",
+    )
+    suite = load_suite(path)
+    assert suite.categories == {"x", "y", "big"}
+    assert suite.cases_by_set() == {"default": 2, "large": 1}
+    assert suite.check_names == {
+        "no_tool_call",
+        "short",
+        "judge.warmth",  # recorded only with --judge, but a gate on it is not a typo
+        "token_reduction",
+        "recall_full",
+        "recall_compressed",
+        "recall_retained",
+    }
+    assert load_suite(path, judge=True).cases[0].check_names == {"no_tool_call", "judge.warmth"}

@@ -234,7 +234,9 @@ def modelfile(gguf_name: str, system: str | None = None, stop: Sequence[str] = (
         if _MODELFILE_BREAKS.search(s) or '"' in s or "\\" in s:
             raise ConfigError(f"stop string {s!r}: a quote, backslash or control character cannot go in a Modelfile")
     if system and ('"""' in system or "\x00" in system):
-        raise ConfigError('system prompt: holds """ (or a NUL), which would end the Modelfile\'s SYSTEM block; reword it')
+        raise ConfigError(
+            'system prompt: holds """ (or a NUL), which would end the Modelfile\'s SYSTEM block; reword it'
+        )
     lines = [f"FROM ./{gguf_name}", "", f'TEMPLATE """{OLLAMA_CHATML_TEMPLATE}"""', ""]
     lines += [f'PARAMETER stop "{s}"' for s in stop]
     lines += ["PARAMETER temperature 0", ""]

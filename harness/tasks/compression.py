@@ -112,7 +112,9 @@ def validate_data(data: dict[str, Any]) -> None:
             and q["question"].strip()
             and isinstance(q.get("answers"), list)
             and q["answers"]
-            and all(isinstance(a, str | int | float) and not isinstance(a, bool) and normalise(str(a)) for a in q["answers"])
+            and all(
+                isinstance(a, str | int | float) and not isinstance(a, bool) and normalise(str(a)) for a in q["answers"]
+            )
         )
         if not ok:
             raise ConfigError(
@@ -302,7 +304,9 @@ def run_compression(
         accepted = [str(a) for a in item["answers"]]
         row: dict[str, Any] = {"question": question, "expected": accepted}
         for label, context in (("full", full), ("compressed", compressed)):
-            done = parse_reply(backend.generate(with_question(context, question), [], params, key=f"{key}/q{i}/{label}"))
+            done = parse_reply(
+                backend.generate(with_question(context, question), [], params, key=f"{key}/q{i}/{label}")
+            )
             completions.append(done)
             matched = answer_matches(done.visible, accepted)
             row[label] = done.visible

@@ -148,9 +148,13 @@ def write_run(
         "results_file": "results.jsonl",
     }
     if partial is None:
-        del manifest["partial"], manifest["case_sets"]
+        del manifest["case_sets"]
     else:
-        manifest |= {"partial": partial, "selection": {"keyword": "alarm"} if partial else {}}
+        options = {"k": "alarm"} if partial else {}
+        manifest |= {
+            "partial": partial,
+            "selection": {"partial": partial, "case_sets": ["default"], "options": options},
+        }
     if status != "running":
         manifest |= {"gate_results": [], "error_rate": 0.0, "exit_code": None if status == "interrupted" else 0}
     (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2))
@@ -365,6 +369,76 @@ def test_gate_agrees_with_a_real_plugin_run(pytester: pytest.Pytester) -> None:
         gate_run(pytester.path / "out")
 
 
+def test_partial_run_is_refused_unless_allowed(tmp_path: Path, model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run = write_run(tmp_path / "run", model, GOOD_RECORDS, partial=True, total=37)
+    assert main(["gate", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert f"run {run} is partial: 4 of 37 cases, selected with -k 'alarm'; gates on some cases" in err
+    assert "pass --allow-partial to judge it anyway" in err and err.count("\n") == 1
+    assert main(["gate", str(run), "--allow-partial"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith("; error rate 0%; partial run: 4 of 37 cases")
+    assert "  PASS pokkit: overall pass rate 75% (3/4) meets the 60% gate (partial run: 4 of 37 cases)." in out
+    assert out[-1] == "verdict: all 3 evaluated gates met (exit 0); partial run: 4 of 37 cases"
+    with pytest.raises(RunNotTrustedError, match="is partial"):
+        gate_run(run)
+
+
+def test_partial_failed_gate_exits_1_when_allowed(tmp_path: Path, model: Path) -> None:
+    records = [rec("alarm", "tool_call", False, check_passed=False), rec("hello", "chat", True)]
+    run = write_run(tmp_path / "run", model, records, partial=True, total=37)
+    verdict = gate_run(run, allow_partial=True)
+    assert verdict.exit_code == 1 and verdict.partial
+    assert [g.sentence for g in verdict.failed] == [
+        "pokkit: overall pass rate 50% (1/2) is below the 60% gate (partial run: 2 of 37 cases).",
+        "pokkit: category tool_call pass rate 0% (0/1) is below the 50% gate (partial run: 2 of 37 cases).",
+    ]
+
+
+@pytest.mark.parametrize("total, partial", [(37, True), (4, False)])
+def test_an_old_manifest_without_the_partial_field_is_judged_by_cases_total(
+    tmp_path: Path, model: Path, total: int, partial: bool
+) -> None:
+    run = write_run(tmp_path / "run", model, GOOD_RECORDS, partial=None, total=total, names=False)
+    if partial:
+        with pytest.raises(RunNotTrustedError, match="is partial: 4 of 37 cases; gates on some cases"):
+            gate_run(run)
+    assert gate_run(run, allow_partial=True).partial is partial
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("prbe.pass_rate=1", "--gate 'prbe.pass_rate=1': this run has no suite 'prbe'; its suites: pokkit"),
+        ("pokit.pass_rate=1", "this run has no suite 'pokit'; did you mean 'pokkit'?"),
+        ("pokkit.category_pass_rate.tool_cal=1", "has no category 'tool_cal'; did you mean 'tool_call'?"),
+        ("pokkit.check_pass_rate.no_tool=1", "has no check 'no_tool'; did you mean 'no_tool_call'?"),
+        ("pokkit.metric_min.shrt=1", "has no check 'shrt'; did you mean 'short'?"),
+    ],
+)
+def test_gate_override_naming_nothing_in_the_run_exits_2(
+    good_run: Path, capsys: pytest.CaptureFixture[str], override: str, message: str
+) -> None:
+    assert main(["gate", str(good_run), "--gate", override]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_gates_file_typo_is_checked_against_the_runs_suite(good_run: Path, tmp_path: Path) -> None:
+    gates = tmp_path / "gates.yaml"
+    gates.write_text("suites:\n  pokkit:\n    category_pass_rate: {tool_cal: 0.5}\n  josi:\n    pass_rate: 0.8\n")
+    with pytest.raises(ConfigError, match=r"pokkit.category_pass_rate.tool_cal: suite 'pokkit' has no category"):
+        gate_run(good_run, gates_file=gates)
+    gates.write_text("suites:\n  pokkit:\n    category_pass_rate: {pet: 0.5}\n  josi:\n    pass_rate: 0.8\n")
+    assert gate_run(good_run, gates_file=gates).exit_code == 0  # pet: a category with no case run; josi: not run
+
+
+def test_check_complete_counts_distinct_cases(tmp_path: Path, model: Path) -> None:
+    run = write_run(tmp_path / "run", model, [*GOOD_RECORDS[:3], GOOD_RECORDS[0]], cases_selected=4)
+    with pytest.raises(RunNotTrustedError, match="3 of 4 selected cases have results"):
+        ci.check_complete(run, json.loads((run / "manifest.json").read_text()), [*GOOD_RECORDS[:3], GOOD_RECORDS[0]])
+
+
 # --- publish ---------------------------------------------------------------------------------------------------
 
 
@@ -401,6 +475,22 @@ def test_dry_run_writes_the_exact_folder(good_run: Path, model: Path) -> None:
     for how in ("llama-cli -m pokkit-q4.gguf", "ollama create pokkit-135m -f Modelfile", "pytest suites/ --model"):
         assert how in body
     assert str(model.parent) not in card  # local paths stay local
+
+
+def test_publishing_a_partial_run_needs_allow_partial_and_says_so(tmp_path: Path, model: Path) -> None:
+    run = write_run(tmp_path / "run", model, GOOD_RECORDS, partial=True, total=37)
+    with pytest.raises(RunNotTrustedError, match="is partial: 4 of 37 cases"):
+        publish(model, run, "frogs/pokkit", dry_run=True)
+    assert main(["publish", str(model), "--run", str(run), "--repo", "frogs/pokkit", "--dry-run"]) == 2
+    result = publish(model, run, "frogs/pokkit", dry_run=True, allow_partial=True)
+    card = (result.folder / "README.md").read_text()
+    _, front, body = card.split("---\n", 2)
+    assert yaml.safe_load(front)["smallmodel_harness"]["verdict"] == "all gates met (partial run: 4 of 37 cases)"
+    assert "**all 3 evaluated gates met** on a **partial run: 4 of 37 cases**." in body
+    assert "| pokkit | 1 | 4 of 37 | 3 | 75% | 0 |" in body
+    assert result.lines()[0].endswith("(partial run: 4 of 37 cases)")
+    args = ["publish", str(model), "--run", str(run), "--repo", "frogs/pokkit", "--dry-run", "--allow-partial"]
+    assert main([*args, "--out", str(tmp_path / "o")]) == 0
 
 
 def test_card_escapes_html_and_pipes(tmp_path: Path, model: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from reports.compare import compare_runs
-from reports.escape import md_cell, xml_safe
+from reports.escape import csv_cell, md_cell, md_code, md_text, sh_word, xml_safe
 from reports.load import load_run
 from reports.render import CSV_COLUMNS, write_comparison, write_report
 
@@ -147,3 +147,53 @@ def test_incomplete_run_is_flagged(run_a: Path, tmp_path: Path) -> None:
 
 def test_xml_safe_replaces_what_xml_cannot_hold() -> None:
     assert xml_safe("ok\tline\n\x00\x1b\ufffe🐸") == "ok\tline\n\ufffd\ufffd\ufffd🐸"
+
+
+FORMULAS = {
+    "c1": '=HYPERLINK("http://x","y")',
+    "c2": "+1+1",
+    "c3": "-2+3",
+    "c4": "@SUM(A1)",
+    "c5": "\t=1",
+    "c6": "\r=1",
+}
+
+
+def test_csv_cells_cannot_run_as_spreadsheet_formulas(make_run: MakeRun, tmp_path: Path) -> None:
+    run = make_run("formulas", {"*": "ribbit", **FORMULAS})
+    write_report(load_run(run), tmp_path / "out")
+    with (tmp_path / "out" / "cases.csv").open(newline="", encoding="utf-8") as fh:
+        rows = {r["case_id"]: r for r in csv.DictReader(fh)}
+    for case_id, response in FORMULAS.items():
+        assert rows[case_id]["response"] == "'" + response
+    assert rows["c7"]["response"] == "ribbit"
+    assert float(rows["c7"]["latency_s"]) >= 0  # numbers stay numbers
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("=1+1", "'=1+1"), ("-x", "'-x"), ("ok=1", "ok=1"), (-3, -3), (None, None), ("", "")],
+)
+def test_csv_cell(value: object, expected: object) -> None:
+    assert csv_cell(value) == expected
+
+
+def test_markdown_prose_and_code_spans_cannot_break_out() -> None:
+    assert md_text("<img src=x onerror=alert(1)>\n# owned [x](http://e)") == (
+        "&lt;img src=x onerror=alert(1)&gt; # owned \\[x\\](http://e)"
+    )
+    assert md_text("a\u2028b\x1bc") == "a b\ufffdc"
+    assert md_code("frog.gguf") == "`frog.gguf`"
+    assert md_code("a`b\n<i>") == "``a`b <i>``"
+    assert md_code("`x`") == "`` `x` ``"
+    assert sh_word("frog.gguf") == "frog.gguf"
+    assert sh_word("my frog;rm -rf ~.gguf") == "'my frog;rm -rf ~.gguf'"
+    assert "\n" not in sh_word("a\n```\nb")
+
+
+def test_report_md_escapes_a_hostile_label(run_a: Path, tmp_path: Path) -> None:
+    label = "<img src=x onerror=alert(1)>\n# injected heading"
+    write_report(load_run(run_a, label=label), tmp_path / "out")
+    md = _files(tmp_path / "out")["report.md"]
+    assert "<img" not in md and "&lt;img src=x onerror=alert(1)&gt;" in md
+    assert not any(line.startswith("# injected") for line in md.splitlines())

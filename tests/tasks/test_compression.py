@@ -11,7 +11,8 @@ import pytest
 from harness.backends.base import GenerationParams
 from harness.backends.scripted import ScriptedBackend
 from harness.errors import BackendError, ConfigError
-from harness.scoring import build_scorer
+from harness.runner import run_case
+from harness.scoring import ScoringContext, build_scorer
 from harness.suite import Case, Check, load_suite
 from harness.tasks.compression import (
     SUMMARY_INSTRUCTION,
@@ -372,21 +373,86 @@ def test_malformed_data_is_a_config_error(case: Case) -> None:
         run_compression(ScriptedBackend(forgetful_summariser), broken, PARAMS)
 
 
+Q = [{"question": "q", "answers": ["a"]}]
+
+
 @pytest.mark.parametrize(
     ("data", "problem"),
     [
-        ({}, "turns"),
-        ({"turns": [{"role": "robot", "content": "x"}], "questions": []}, "turn 1"),
-        ({"turns": TURNS, "keep_recent": -1, "questions": [{"question": "q", "answers": ["a"]}]}, "keep_recent"),
-        ({"turns": TURNS, "questions": []}, "questions"),
-        ({"turns": TURNS, "questions": [{"question": "q", "answers": []}]}, "question 1"),
-        ({"turns": TURNS, "questions": [{"question": "q", "answers": ["a"]}], "min_retained": 2}, "min_retained"),
-        ({"turns": TURNS, "questions": [{"question": "q", "answers": ["a"]}], "extra": 1}, "unknown"),
+        ({}, "data.turns: must be a non-empty list"),
+        ({"turns": [{"role": "robot", "content": "x"}], "questions": []}, "data.turns: turn 1 must be"),
+        ({"turns": TURNS, "keep_recent": -1, "questions": Q}, "data.keep_recent: must be an integer from 0 to"),
+        ({"turns": TURNS, "keep_recent": True, "questions": Q}, "data.keep_recent: must be an integer"),
+        ({"turns": TURNS, "questions": []}, "data.questions: must be a non-empty list"),
+        ({"turns": TURNS, "questions": [{"question": "q", "answers": []}]}, "data.questions: question 1 must be"),
+        ({"turns": TURNS, "questions": [{"question": "q", "answers": [True]}]}, "data.questions: question 1"),
+        ({"turns": TURNS, "questions": [{"question": "q", "answer": ["a"]}]}, "data.questions: question 1"),
+        ({"turns": TURNS, "questions": Q, "min_retained": 2}, "data.min_retained: must be a number from 0 to 1"),
+        ({"turns": TURNS, "questions": Q, "min_reduction": "high"}, "data.min_reduction: must be a number"),
+        ({"turns": TURNS, "questions": Q, "summary_max_tokens": 0}, "data.summary_max_tokens: must be a positive"),
+        ({"turns": TURNS, "questions": Q, "extra": 1}, "data: unknown keys extra; allowed: turns"),
     ],
 )
-def test_validate_data(data: dict[str, Any], problem: str) -> None:
-    with pytest.raises(ConfigError, match=problem):
+def test_validate_data_names_the_field(data: dict[str, Any], problem: str) -> None:
+    with pytest.raises(ConfigError) as exc:
         validate_data(data)
+    assert str(exc.value).startswith(problem) and "\n" not in str(exc.value)
+
+
+SUITE_HEAD = 'name: squash\nversion: "1"\ncases:\n  - id: trip\n    category: travel\n    kind: compression\n'
+GOOD_DATA = (
+    "    data:\n"
+    "      turns: [{role: user, content: I land at 6:40}, {role: assistant, content: Noted}]\n"
+    "      keep_recent: 1\n"
+    "      questions: [{question: 'When do I land?', answers: ['6:40']}]\n"
+)
+
+
+@pytest.mark.parametrize(
+    "data, problem",
+    [
+        (GOOD_DATA.replace("keep_recent: 1", "keep_recent: 2"), "data.keep_recent: must be an integer from 0 to 1"),
+        (GOOD_DATA.replace("answers: ['6:40']", "answers: []"), "data.questions: question 1 must be"),
+        (GOOD_DATA.replace("role: assistant", "role: bot"), "data.turns: turn 2 must be"),
+        (GOOD_DATA + "      min_retained: 1.5\n", "data.min_retained: must be a number from 0 to 1, got 1.5"),
+        ("", "data.turns: must be a non-empty list"),
+    ],
+)
+def test_malformed_data_stops_the_suite_loading_naming_file_case_and_field(
+    tmp_path: Path, data: str, problem: str
+) -> None:
+    path = tmp_path / "suite.yaml"
+    path.write_text(SUITE_HEAD + data)
+    with pytest.raises(ConfigError) as exc:
+        load_suite(path)
+    assert str(exc.value).startswith(f"{path}: case 'trip': {problem}")
+    path.write_text(SUITE_HEAD + GOOD_DATA)
+    assert load_suite(path).cases[0].data["keep_recent"] == 1
+
+
+def test_a_crashing_summary_check_is_an_error_record_naming_it(case: Case) -> None:
+    def explode(case: Case, completion: Any, ctx: Any = None) -> Any:
+        raise ZeroDivisionError("division by zero")
+
+    judged = replace(case, checks=[Check("short", {}, explode)])
+    backend = ScriptedBackend(perfect_answerer(case))
+    record = run_case(
+        backend, judged, PARAMS, ctx=ScoringContext(summarizer=ScriptedBackend(faithful_summariser(case)))
+    )
+    assert record["outcome"] == "error" and not record["passed"]
+    assert record["error"] == "scorer 'short' crashed on the reply: ZeroDivisionError: division by zero"
+
+
+def test_a_reply_that_crashes_the_parser_is_an_error_record(case: Case, monkeypatch: pytest.MonkeyPatch) -> None:
+    import harness.runner
+
+    def broken(completion: Any) -> Any:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(harness.runner, "finish", broken)
+    record = run_case(ScriptedBackend(perfect_answerer(case)), case, PARAMS)
+    assert record["outcome"] == "error"
+    assert record["error"] == "the parser crashed on the reply: RecursionError: maximum recursion depth exceeded"
 
 
 # ------------------------------------------------------------------ the suite

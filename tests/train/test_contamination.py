@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from harness.errors import ContaminationError
-from train.contamination import ContaminationIndex, EvalText, collect_eval_texts
+from harness.errors import ContaminationError, DataError
+from train.contamination import ContaminationIndex, EvalText, check_contamination, collect_eval_texts
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +80,30 @@ def test_bad_parameters_are_refused() -> None:
         ContaminationIndex([], n=1)
     with pytest.raises(ValueError):
         ContaminationIndex([], threshold=0)
+
+
+def test_no_suites_found_is_refused_not_called_clean(tmp_path: Path) -> None:
+    """An installed package has no suites/ beside it: checking against nothing must not pass the data."""
+    with pytest.raises(DataError) as exc:
+        check_contamination([_ex("Look up the weather in Paris for me.")], suites_root=tmp_path / "suites")
+    assert "contamination check: no evaluation texts found (no suite.yaml under" in str(exc.value)
+    assert "pip install -e ." in str(exc.value) and "\n" not in str(exc.value)
+    assert not isinstance(exc.value, ContaminationError)  # exit 2 (bad input), not 3 (contaminated)
+    assert exc.value.exit_code == 2
+
+
+def test_suites_without_any_user_text_are_refused(tmp_path: Path) -> None:
+    suite = tmp_path / "s"
+    suite.mkdir()
+    (suite / "suite.yaml").write_text(
+        'name: s\nversion: "1"\ncases:\n  - {id: a, category: x, prompt: "", checks: [{not_empty: {}}]}\n'
+    )
+    with pytest.raises(DataError, match="hold no user prompt"):
+        collect_eval_texts(tmp_path)
+
+
+def test_an_index_of_nothing_is_refused() -> None:
+    with pytest.raises(DataError, match="no evaluation texts found"):
+        ContaminationIndex([])
+    with pytest.raises(DataError, match="none with a word"):
+        ContaminationIndex([EvalText("s/a", "?!")])
