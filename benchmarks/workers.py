@@ -187,9 +187,9 @@ def run_all(ref: ModelRef, cases: list[Case], options: LoadOptions, args: argpar
         f"{'(b) 1 WorkerBackend, in order':<44} {load_b:7.2f} {run_b:7.2f} {run_a / run_b:7.2f} "
         f"{sum(eval_b):16d} {rss_b:14.0f}"
     )
-    split = "+".join(str(len(s)) for s in shares)
+    label_c = f"(c) 2 WorkerBackends x {args.threads} thread ({'+'.join(str(len(s)) for s in shares)} cases)"
     print(
-        f"{f'(c) 2 WorkerBackends x {args.threads} thread ({split} cases)':<44} {load_c:7.2f} {run_c:7.2f} {run_a / run_c:7.2f} "
+        f"{label_c:<44} {load_c:7.2f} {run_c:7.2f} {run_a / run_c:7.2f} "
         f"{sum(map(sum, eval_c)):16d} {' / '.join(f'{r:.0f}' for r in rss_c):>14}"
     )
     print(f"(b)/(c) speed-up of two workers over one: {run_b / run_c:.2f}x")

@@ -13,6 +13,7 @@ import sys
 from harness.chat import builtin_templates, load_template
 from harness.errors import HarnessError
 from harness.models import inspect_gguf, resolve_model
+from harness.results import strip_control
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except HarnessError as exc:
-        print(f"harness: {exc}", file=sys.stderr)
+        print(f"harness: {strip_control(str(exc))}", file=sys.stderr)
         return exc.exit_code
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from harness.errors import HarnessError
+from harness.results import strip_control
 from harness.runner import describe_failure
 from harness.session import EXIT_GATE_FAILED, EXIT_OK, HarnessSession, RunOptions
 from harness.suite import Case, Suite, load_suite
@@ -215,7 +216,7 @@ class SuiteFile(pytest.File):
         try:
             suite = load_suite(self.path, judge=bool(self.config.option.judge))
         except HarnessError as exc:
-            raise SuiteLoadError(str(exc)) from None
+            raise SuiteLoadError(strip_control(str(exc))) from None
         categories: dict[str, list[Case]] = {}
         for case in suite.cases:
             categories.setdefault(case.category, []).append(case)
@@ -271,9 +272,9 @@ class CaseItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> str:  # type: ignore[override]
         if isinstance(excinfo.value, CaseFailed):
-            return describe_failure(excinfo.value.record)
+            return strip_control(describe_failure(excinfo.value.record))
         if isinstance(excinfo.value, HarnessError):
-            return f"{type(excinfo.value).__name__}: {excinfo.value}"
+            return f"{type(excinfo.value).__name__}: {strip_control(str(excinfo.value))}"
         return super().repr_failure(excinfo)  # type: ignore[return-value]
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
@@ -328,7 +329,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         hs.open(list(suites.values()), n_cases=len(cases), selection=selection)
     except HarnessError as exc:
         hs.aborted = True
-        pytest.exit(f"harness: {exc}", returncode=exc.exit_code)
+        pytest.exit(f"harness: {strip_control(str(exc))}", returncode=exc.exit_code)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     for notice in hs.notices:
         if reporter is not None:

@@ -181,7 +181,8 @@ def write_json_atomic(path: Path, data: Any) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, ensure_ascii=False, default=str)
+            # Strict JSON that always encodes: non-finite floats as null, lone surrogates as U+FFFD.
+            json.dump(_no_surrogates(_finite(data)), fh, indent=2, ensure_ascii=False, allow_nan=False, default=str)
             fh.write("\n")
             fh.flush()
             os.fsync(fh.fileno())

@@ -98,6 +98,10 @@ def run_case(
             record.update(run_compression(backend, case, params, summarizer=ctx.summarizer if ctx else None))
         except (BackendError, ReplyCrashed) as exc:
             return _error(record, str(exc))
+        except HarnessError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the task crashed on a reply: an error record, like a scorer
+            return _error(record, f"the compression task crashed: {_crash_text(exc)}")
         return record
     try:
         raw = backend.generate(case.messages, case.tools, params, key=f"{case.suite}/{case.id}")

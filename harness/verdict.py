@@ -274,7 +274,11 @@ def _selection_text(selection: dict[str, Any]) -> str:
             shown.append(f"{flag} {' '.join(map(str, value[:3]))}{' ...' if len(value) > 3 else ''}")
         else:
             shown.append(f"{flag} {value!r}" if isinstance(value, str) else f"{flag} {value}")
-    return f", selected with {' '.join(shown)}" if shown else ""
+    text = f", selected with {' '.join(shown)}" if shown else ""
+    left_out = selection.get("suite_files_not_collected")
+    if isinstance(left_out, list) and left_out:
+        text += f", suite files not collected: {', '.join(map(str, left_out[:3]))}{' ...' if len(left_out) > 3 else ''}"
+    return text
 
 
 def judge_run(
@@ -296,8 +300,9 @@ def judge_run(
     stats = suite_stats(list(records))
     err = error_rate(stats)
     partial, available, per_suite = _coverage(manifest, records)
-    selected = manifest.get(CASES_SELECTED)
-    selected = selected if isinstance(selected, int) and not isinstance(selected, bool) else None
+    selected = _int(manifest.get(CASES_SELECTED))
+    if selected is not None and available is not None and selected >= available:
+        available = None  # partial by the flag alone (a suite file --lf left out): no "3 of 3 cases"
     results = evaluate_gates(config, stats)
     if partial:
         overall = partial_note(selected, available)

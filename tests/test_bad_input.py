@@ -339,5 +339,6 @@ def test_the_shipped_suites_use_aliases_well_inside_the_limit() -> None:
 
     for suite in sorted((ROOT / "suites").glob("*/suite.yaml")):
         node = yaml.compose(suite.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        assert node is not None, suite
         assert expanded_size(node) < MAX_EXPANDED_NODES / 20, suite
         assert load_yaml(suite)

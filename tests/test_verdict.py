@@ -190,6 +190,17 @@ def test_an_old_manifest_is_compared_with_cases_total() -> None:
     assert not judge_run(manifest(4, partial=None, cases_total=4), FOUR, GATES).partial
 
 
+def test_a_run_partial_by_its_flag_alone_says_what_was_left_out() -> None:
+    """--lf leaves out whole suite files: every suite that ran is whole, yet the run is partial."""
+    m = manifest(4, partial=True, options={"lf": True})
+    m["selection"]["suite_files_not_collected"] = ["suites/josi/suite.yaml"]
+    v = judge_run(m, FOUR, GATES, subject="run out")
+    assert v.reasons[0].startswith(
+        "run out is partial: 4 cases, selected with --lf, suite files not collected: suites/josi/suite.yaml; "
+    )
+    assert judge_run(m, FOUR, GATES, allow_partial=True).line().endswith("; partial run: 4 cases")
+
+
 def test_in_a_partial_run_each_suite_reports_its_own_share() -> None:
     config = gate_config({"suites": {"pokkit": {"pass_rate": 0.5}, "josi": {"pass_rate": 0.5}}})
     m = manifest(3, in_sets=2, partial=True)
@@ -200,6 +211,23 @@ def test_in_a_partial_run_each_suite_reports_its_own_share() -> None:
     sentences = {g.suite: g.sentence for g in judge_run(m, records, config, allow_partial=True).gate_results}
     assert sentences["josi"].endswith("(partial run: 1 of 10 cases).")
     assert sentences["pokkit"].endswith("(partial run: 3 of 12 cases).")  # whole itself: the run's share
+
+
+def test_the_terminal_summary_says_why_and_whether_partial() -> None:
+    from harness.summary import verdict_lines
+
+    v = judge_run(manifest(5), FOUR, GATES, check_status=False, subject="this run")
+    stored = {"exit_code": v.exit_code, "verdict": v.to_dict()}
+    assert verdict_lines(stored, v.gate_results) == [
+        "not trusted: this run is incomplete: 4 of 5 selected cases have results (stopped early with -x, killed, "
+        "or a case crashed without a record); rerun it.",
+        "verdict: run not trustworthy (exit 2)",
+    ]
+    failing = [rec("a", False), rec("b", False), *FOUR[2:]]
+    p = judge_run(manifest(4, in_sets=37, partial=True), failing, GATES, allow_partial=True)
+    lines = verdict_lines({"exit_code": p.exit_code, "verdict": p.to_dict()}, p.gate_results)
+    assert lines == ["verdict: a gate failed (exit 1); partial run: 4 of 37 cases"]  # failed gates: listed above
+    assert verdict_lines({"exit_code": None}, []) == []  # interrupted: no verdict
 
 
 # --- gate names ---------------------------------------------------------------------------------------------------
@@ -511,6 +539,34 @@ def test_a_partial_k_run_is_refused_by_gate_and_publish_unless_allowed(
     publish = ["publish", model, "--run", str(project.path / "out"), "--repo", "frogs/mini", "--dry-run"]
     assert main(publish) == EXIT_UNTRUSTED
     assert "is partial: 1 of 3 cases" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "gate_file, args, message",
+    [
+        (None, ("--gate", "prbe.pass_rate=1"), "gates for suite 'prbe', which does not exist; known suites: mini"),
+        (None, ("--gate", "mni.pass_rate=1"), "gates for suite 'mni', which does not exist; did you mean 'mini'?"),
+        (
+            "suites:\n  mini:\n    category_pass_rate: {tool: 1}\n",
+            (),
+            "gate mini.category_pass_rate.tool: suite 'mini' has no category 'tool'; did you mean 'tools'?",
+        ),
+    ],
+)
+def test_a_gate_naming_nothing_stops_the_pytest_run_with_exit_2(
+    project: pytest.Pytester, gate_file: str | None, args: tuple[str, ...], message: str
+) -> None:
+    """Wired in HarnessSession.open (harness.verdict.check_gate_names): before, such a gate was ignored."""
+    if gate_file is not None:
+        (project.path / "suites" / "gates.yaml").write_text(gate_file)
+    path = project.path / "responses.json"
+    path.write_text(json.dumps(GOOD))
+    result = project.runpytest(
+        "-p", "harness.pytest_plugin", "suites", "--model", f"scripted:{path}", "--results", "out", *args
+    )
+    assert result.ret == EXIT_UNTRUSTED
+    result.stdout.fnmatch_lines([f"*harness: *{message}*"])
+    assert not (project.path / "out" / "results.jsonl").exists()
 
 
 def test_lead_wiring_partial_run_is_labelled_by_pytest_too(project: pytest.Pytester) -> None:

@@ -17,12 +17,12 @@ loaders receive them already resolved when the argument name ends in ``_file`` o
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
+from harness.results import iter_jsonl
 
 Loader = Callable[..., list[dict[str, Any]]]
 _LOADERS: dict[str, Loader] = {}
@@ -52,16 +52,4 @@ def get_loader(name: str) -> Loader:
 @case_loader("jsonl")
 def load_jsonl(path: Path) -> list[dict[str, Any]]:
     """One case per line, with the same keys as a case in suite.yaml."""
-    out = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    for i, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            out.append(json.loads(line))
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path}:{i}: invalid JSON: {exc.msg}") from None
-    return out
+    return [value for _, value in iter_jsonl(path, error=ConfigError, what="case file", fix="one case per line")]

@@ -29,13 +29,13 @@ Ground-truth values are kept as they are (any JSON type, nested lists and dicts 
 from __future__ import annotations
 
 import copy
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
 from harness.loaders import case_loader
+from harness.results import iter_jsonl
 
 GORILLA_TO_OPENAPI = {
     "integer": "integer",
@@ -127,20 +127,8 @@ def category_from_id(case_id: str) -> str:
 
 
 def _read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text: {exc.reason}") from None
     out = []
-    for i, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path}:{i}: invalid JSON: {exc.msg} (column {exc.colno})") from None
+    for i, item in iter_jsonl(path, error=ConfigError, what="BFCL file", fix="one JSON object per line"):
         if not isinstance(item, dict):
             raise ConfigError(f"{path}:{i}: expected a JSON object, got {type(item).__name__}")
         if not isinstance(item.get("id"), str) or not item["id"]:

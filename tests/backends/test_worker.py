@@ -22,7 +22,7 @@ from harness.backends.worker import (
     WorkerBackend,
     WorkerCrashError,
 )
-from harness.errors import ModelLoadError
+from harness.errors import ConfigError, ModelLoadError
 from harness.models import ModelRef, resolve_model
 
 pytestmark = pytest.mark.integration
@@ -181,6 +181,12 @@ def test_errors_raised_in_the_child_keep_their_class_and_message(model: ModelRef
     with pytest.raises(ModelLoadError) as remote:
         WorkerBackend(ref, OPTIONS, log_dir=tmp_path)
     assert str(remote.value) == str(local.value) and "truncated" in str(local.value)
+    bad = LoadOptions(n_ctx=512, n_threads=1, chat_template=str(tmp_path / "missing.jinja"))
+    with pytest.raises(ConfigError) as local_cfg:
+        LlamaCppBackend(model, bad)
+    with pytest.raises(ConfigError) as remote_cfg:
+        WorkerBackend(model, bad, log_dir=tmp_path)
+    assert str(remote_cfg.value) == str(local_cfg.value) and "missing.jinja" in str(local_cfg.value)
 
 
 def test_a_hung_generation_is_killed_at_the_hard_timeout_and_keeps_its_text(
@@ -251,19 +257,23 @@ def test_close_during_a_generation_in_another_thread_kills_the_worker(
 
 
 @pytest.mark.parametrize("spawn", ["main-thread", "other-thread"])
-def test_worker_dies_when_its_parent_is_killed(model: ModelRef, tmp_path: Path, spawn: str) -> None:
-    # From the main thread PR_SET_PDEATHSIG kills the worker; from another thread (the signal would follow that
-    # thread, not the process) the worker's watchdog on its parent pid does.
+def test_a_busy_worker_dies_when_its_parent_is_killed(model: ModelRef, tmp_path: Path, spawn: str) -> None:
+    # The worker is stuck in a generation, so it never sees its stdin close. Spawned from the main thread,
+    # PR_SET_PDEATHSIG kills it; spawned from another thread (the signal would follow that thread, not the
+    # process), its watchdog on the parent pid does.
     script = textwrap.dedent(
         f"""
-        import threading, time
-        from harness.backends.base import LoadOptions
+        import os, threading, time
+        from harness.backends.base import GenerationParams, LoadOptions
         from harness.backends.worker import WorkerBackend
         from harness.models import resolve_model
 
+        os.environ["{CRASH_ENV}"] = "hang:STUCK"
+        made = []
+
         def start():
-            w = WorkerBackend(resolve_model("default"), LoadOptions(n_ctx=512, n_threads=1), log_dir={str(tmp_path)!r})
-            print(w.pid, flush=True)
+            opts = LoadOptions(n_ctx=512, n_threads=1)
+            made.append(WorkerBackend(resolve_model("default"), opts, log_dir={str(tmp_path)!r}))
 
         if {spawn == "main-thread"}:
             start()
@@ -271,6 +281,11 @@ def test_worker_dies_when_its_parent_is_killed(model: ModelRef, tmp_path: Path, 
             t = threading.Thread(target=start)
             t.start()
             t.join()
+        w = made[0]
+        msgs = [{{"role": "user", "content": "STUCK"}}]
+        threading.Thread(target=w.generate, args=(msgs, [], GenerationParams(8, timeout_s=600)), daemon=True).start()
+        time.sleep(0.5)
+        print(w.pid, flush=True)
         time.sleep(120)
         """
     )
@@ -278,8 +293,7 @@ def test_worker_dies_when_its_parent_is_killed(model: ModelRef, tmp_path: Path, 
     try:
         assert parent.stdout is not None
         child = int(parent.stdout.readline())
-        time.sleep(0.5)  # the spawning thread has ended: the worker must outlive it
-        assert _alive(child)
+        assert _alive(child)  # it outlived the thread that spawned it
         os.kill(parent.pid, 9)
         parent.wait(timeout=5)
         assert _wait_gone(child, 5), f"worker {child} outlived its killed parent"

@@ -361,7 +361,7 @@ def test_bad_json_line_names_file_and_line(tmp_path: Path) -> None:
     q = tmp_path / "BFCL_v4_simple_python.json"
     q.write_text(json.dumps(_question("simple_python_0")) + "\n{not json\n", encoding="utf-8")
     a = _write_jsonl(tmp_path / "a.json", [_answer("simple_python_0")])
-    with pytest.raises(ConfigError, match=r"BFCL_v4_simple_python\.json:2: invalid JSON"):
+    with pytest.raises(ConfigError, match=r"BFCL_v4_simple_python\.json:2: not valid JSON"):
         load_bfcl(q, answers=str(a))
 
 
@@ -369,7 +369,7 @@ def test_bad_json_in_answers_names_that_file(tmp_path: Path) -> None:
     q = _write_jsonl(tmp_path / "q.json", [_question("simple_python_0")])
     a = tmp_path / "answers.json"
     a.write_text("[1, 2\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"answers\.json:1: invalid JSON"):
+    with pytest.raises(ConfigError, match=r"answers\.json:1: not valid JSON"):
         load_bfcl(q, answers=str(a))
 
 

@@ -443,6 +443,18 @@ def test_a_crashing_summary_check_is_an_error_record_naming_it(case: Case) -> No
     assert record["error"] == "scorer 'short' crashed on the reply: ZeroDivisionError: division by zero"
 
 
+def test_a_crash_in_the_tasks_own_scoring_is_an_error_record(case: Case, monkeypatch: pytest.MonkeyPatch) -> None:
+    import harness.tasks.compression as compression
+
+    def broken(reply: str, accepted: Any) -> Any:
+        raise IndexError("list index out of range")
+
+    monkeypatch.setattr(compression, "answer_matches", broken)
+    record = run_case(ScriptedBackend(perfect_answerer(case)), case, PARAMS)
+    assert record["outcome"] == "error"
+    assert record["error"] == "the compression task crashed: IndexError: list index out of range"
+
+
 def test_a_reply_that_crashes_the_parser_is_an_error_record(case: Case, monkeypatch: pytest.MonkeyPatch) -> None:
     import harness.runner
 
