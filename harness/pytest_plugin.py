@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from harness.errors import HarnessError
+from harness.errors import EXIT_GATE_FAILED, EXIT_OK, HarnessError
 from harness.results import strip_control
 from harness.runner import describe_failure
-from harness.session import EXIT_GATE_FAILED, EXIT_OK, HarnessSession, RunOptions
+from harness.session import HarnessSession, RunOptions
 from harness.suite import Case, Suite, load_suite
 from harness.summary import render_summary
 
@@ -334,7 +334,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     for notice in hs.notices:
         if reporter is not None:
             reporter.write_line(f"harness: {notice}", yellow=True)
-    if hs.kept and reporter is not None:
+    if hs.kept and reporter is not None and hs.writer is not None:
         reporter.write_line(f"harness: --resume keeps {len(hs.kept)} finished case(s) of {hs.writer.directory}")
     hs.start([(item.case, item.suite.version, item.nodeid) for item in cases])
 

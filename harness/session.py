@@ -17,9 +17,9 @@ from typing import Any
 
 import harness
 from harness.backends.base import Backend, GenerationParams, LoadOptions, open_backend
-from harness.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_UNTRUSTED, ConfigError
+from harness.errors import ConfigError
 from harness.fingerprint import scoring_code_sha256, suite_sha256
-from harness.gates import GateConfig, error_rate, evaluate_gates, load_gates, suite_stats
+from harness.gates import GateConfig, load_gates
 from harness.models import ModelRef, inspect_gguf, resolve_model, sha256_file
 from harness.pool import CasePool, case_key
 from harness.results import (
@@ -36,6 +36,7 @@ from harness.runner import run_case
 from harness.scoring import ScoringContext
 from harness.suite import Case, Suite
 from harness.summary import Summary, build_summary, judge_agreement
+from harness.verdict import check_gate_names, judge_run, suite_manifest_entry
 
 
 @dataclass
@@ -193,9 +194,7 @@ class HarnessSession:
         opt = self.options
         self._check_options()
         self.gates = load_gates(opt.gates_file, opt.gate_overrides)
-        check_names = _gate_name_checker()
-        if check_names is not None:
-            check_names(self.gates, suites, opt.rootdir)
+        check_gate_names(self.gates, suites, opt.rootdir)
         selection = dict(selection or {})
         selected_keys = set(selection.pop("selected", []) or [])
         writer = ResultWriter(opt.results or default_results_dir(opt.rootdir))
@@ -272,6 +271,7 @@ class HarnessSession:
                     "cases_total": len(s.cases),
                     "max_tokens": sorted({c.max_tokens for c in s.cases}),
                     "sha256": suite_sha256(s.path),
+                    **suite_manifest_entry(s),
                 }
                 for s in suites
             },
@@ -385,20 +385,16 @@ class HarnessSession:
             "peak_rss_mb": round(peak_rss_mb(), 1),
             "worker_peak_rss_mb": max((p.get("peak_rss_mb") or 0 for p in processes if p), default=None),
         }
-        stats = suite_stats(records)
-        gate_results = evaluate_gates(self.gates, stats)
-        err = error_rate(stats)
-        if err > self.gates.max_error_rate:
-            code = EXIT_UNTRUSTED
-        elif any(not g.passed for g in gate_results):
-            code = EXIT_GATE_FAILED
-        else:
-            code = EXIT_OK
+        self.manifest.update(status="interrupted" if interrupted else "complete", finished=utc_now())
+        # One verdict for pytest and `harness gate`: completeness, error rate and gates (a partial run is judged
+        # and labelled here; `gate`/`publish` refuse it unless --allow-partial).
+        verdict = judge_run(self.manifest, records, self.gates, allow_partial=True, check_status=False)
+        code = verdict.exit_code
+        gate_results = verdict.gate_results
         self.manifest.update(
-            status="interrupted" if interrupted else "complete",
-            finished=utc_now(),
             gate_results=[g.to_dict() for g in gate_results],
-            error_rate=round(err, 4),
+            error_rate=round(verdict.error_rate, 4),
+            verdict=verdict.to_dict(),
             judge_agreement={k: {"agree": a, "total": t} for k, (a, t) in judge_agreement(records).items()},
             exit_code=None if interrupted else code,
         )
@@ -418,16 +414,6 @@ def _check_writable(directory: Path) -> None:
         )
     if not os.access(probe, os.W_OK | os.X_OK):
         raise ConfigError(f"--results {directory}: {probe} is not writable; pass a writable --results DIR")
-
-
-def _gate_name_checker() -> Any:
-    """``harness.verdict.check_gate_names`` once it exists (wired by the verdict work), else None."""
-    try:
-        from harness import verdict
-    except ImportError:
-        return None
-    return getattr(verdict, "check_gate_names", None)
-
 
 
 def _process_stats(backend: Backend) -> dict[str, Any] | None:

@@ -216,10 +216,13 @@ class _Child:
             wait = None if deadline is None else deadline - time.monotonic()
             if wait is not None and wait <= 0:
                 raise _Timeout
-            ready, _, _ = select.select([self._out], [], [], wait)
-            if not ready:
+            try:
+                ready, _, _ = select.select([self._out], [], [], wait)
+                chunk = os.read(self._out, 1 << 16) if ready else None
+            except (OSError, ValueError):
+                chunk = b""
+            if chunk is None:
                 continue
-            chunk = os.read(self._out, 1 << 16)
             if not chunk:
                 raise self._died(phase)
             self._buf += chunk
@@ -233,9 +236,14 @@ class _Child:
         self._forget()
         return _ChildDied(rc, phase)
 
-    def kill(self) -> None:
+    def signal_kill(self) -> None:
+        """SIGKILL the child without touching its pipes: safe from a thread other than the one using them."""
         with contextlib.suppress(OSError):
             self.proc.kill()
+
+    def kill(self) -> None:
+        """SIGKILL the child, reap it and close its pipes (only from the thread that talks to it)."""
+        self.signal_kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=CLOSE_TIMEOUT_S)
         self._forget()
@@ -393,7 +401,7 @@ class WorkerBackend:
         assert self._child is not None
         return self._child
 
-    def _restart_after(self, what: str) -> str:
+    def _restart_after(self) -> str:
         """Start a fresh worker after a crash or kill; a note for the error message when that fails too."""
         if self._closed:
             return ""
@@ -404,10 +412,11 @@ class WorkerBackend:
         return "; the worker was restarted"
 
     def kill(self) -> None:
-        """Kill the worker now (Ctrl-C); a later request starts a new one unless the back end is closed."""
+        """SIGKILL the worker now, from any thread: the request in flight fails with WorkerCrashError and the
+        worker restarts. To stop for good (Ctrl-C), call ``close``: a request in flight then fails, nothing restarts."""
         child = self._child
         if child is not None:
-            child.kill()
+            child.signal_kill()
 
     def close(self) -> None:
         """Ask the worker to exit, kill it after a few seconds; a request in flight in another thread fails."""
@@ -422,7 +431,7 @@ class WorkerBackend:
             finally:
                 self._lock.release()
         else:
-            child.kill()
+            child.signal_kill()  # the thread in the request reaps it and closes the pipes
 
     # -- requests -------------------------------------------------------------------------------------------
 
@@ -430,12 +439,12 @@ class WorkerBackend:
         self.crashes += 1
         self._child = None
         if self._closed:
-            return WorkerCrashError(f"{self.ref.path.name}: the worker was closed during {died.phase}")
+            return WorkerCrashError(_one_line(f"{self.ref.path.name}: the worker was closed during {died.phase}"))
         if died.signal_name:
             cause = "a native crash in llama.cpp; on Intel AMX CPUs often the weight repacking"
         else:
             cause = "see the log"
-        restarted = self._restart_after(died.phase)
+        restarted = self._restart_after()
         return WorkerCrashError(
             _one_line(
                 f"{self.ref.path.name}: the llama.cpp worker {died.how()} during {died.phase} ({cause}); "
@@ -457,7 +466,7 @@ class WorkerBackend:
                 raise WorkerCrashError(
                     _one_line(
                         f"{self.ref.path.name}: the worker did not answer {phase} in {timeout_s:.0f} s and was "
-                        f"killed; log: {self.log_path}{self._restart_after(phase)}"
+                        f"killed; log: {self.log_path}{self._restart_after()}"
                     )
                 ) from None
             except BaseException:
@@ -501,7 +510,7 @@ class WorkerBackend:
                 child.kill()
                 self._child = None
                 end = time.monotonic()
-                self._restart_after("generation")
+                self._restart_after()
                 first = first or end
                 return Completion(
                     text=text,

@@ -89,9 +89,7 @@ def _alive(pid: int) -> bool:
 def test_a_crash_and_a_hang_cost_one_case_each_and_the_run_goes_on(project: Path) -> None:
     env = {"HARNESS_WORKER_CRASH": "generate:CRASHME"}
     start = time.perf_counter()
-    proc = _pytest(
-        project, "--results", "out", "--workers", "1", "--case-timeout", "4", "--no-report", env=env
-    )
+    proc = _pytest(project, "--results", "out", "--workers", "1", "--case-timeout", "4", "--no-report", env=env)
     out, _ = proc.communicate(timeout=300)
     records = _records(project / "out")
     assert sorted(records) == ["crash", "fly", "hang", "hello", "pond"], out
@@ -118,8 +116,14 @@ def test_a_crash_and_a_hang_cost_one_case_each_and_the_run_goes_on(project: Path
 
 def test_ctrl_c_leaves_no_worker_behind(project: Path) -> None:
     proc = _pytest(
-        project, "--results", "out", "--workers", "2", "--no-report",
-        env={"HARNESS_WORKER_CRASH": "hang:HANGME"}, start_new_session=True,
+        project,
+        "--results",
+        "out",
+        "--workers",
+        "2",
+        "--no-report",
+        env={"HARNESS_WORKER_CRASH": "hang:HANGME"},
+        start_new_session=True,
     )
     deadline = time.monotonic() + 120
     workers: set[int] = set()
@@ -140,7 +144,9 @@ def test_ctrl_c_leaves_no_worker_behind(project: Path) -> None:
 
 
 def test_killed_parent_leaves_no_worker_behind(project: Path) -> None:
-    proc = _pytest(project, "--results", "out", "--workers", "2", "--no-report", env={"HARNESS_WORKER_CRASH": "hang:HANGME"})
+    proc = _pytest(
+        project, "--results", "out", "--workers", "2", "--no-report", env={"HARNESS_WORKER_CRASH": "hang:HANGME"}
+    )
     deadline = time.monotonic() + 120
     workers: set[int] = set()
     while time.monotonic() < deadline and len(workers) < 2:
@@ -161,9 +167,28 @@ def test_two_workers_give_the_same_verdicts_as_one_on_real_cases(tmp_path: Path)
     for n in ("1", "2"):
         out = tmp_path / f"w{n}"
         proc = subprocess.run(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "suites/persona",
-             "--model", "default", "--limit", "2", "--workers", n, "--results", str(out), "--no-report", "-q"],
-            cwd=ROOT, capture_output=True, text=True, timeout=600,
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-p",
+                "no:cacheprovider",
+                "suites/persona",
+                "--model",
+                "default",
+                "--limit",
+                "2",
+                "--workers",
+                n,
+                "--results",
+                str(out),
+                "--no-report",
+                "-q",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         assert proc.returncode in (0, 1), proc.stdout[-3000:]
         lines = (out / "results.jsonl").read_text().splitlines()

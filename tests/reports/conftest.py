@@ -12,12 +12,14 @@ import pytest
 from harness.session import HarnessSession, RunOptions
 from harness.suite import load_suite
 
-SUITE = """
+SUITE = (
+    """
 name: mini
 version: "1"
 cases:
-""" + "".join(
-    f"""
+"""
+    + "".join(
+        f"""
   - id: {case_id}
     category: {"talk" if i < 4 else "facts"}
     prompt: Say ribbit ({i})
@@ -25,8 +27,15 @@ cases:
       - contains: {{any_of: [ribbit]}}
       - short: {{max_words: 6}}
 """
-    for i, case_id in enumerate(f"c{n}" for n in range(1, 9))
+        for i, case_id in enumerate(f"c{n}" for n in range(1, 9))
+    )
+    + """
+case_sources:
+  - {loader: jsonl, path: pets.jsonl, set: extra}
+"""
 )
+# A category only a case set that the runs leave out has: its gate exists but is not evaluated.
+PETS = '{"id": "p1", "category": "pets", "prompt": "Pet me", "checks": [{"contains": {"any_of": ["ribbit"]}}]}\n'
 
 PASS, FAIL = "ribbit", "croak"
 # Baseline A passes c1-c4. B regresses c1 (pass->fail) and fixes c5, c6 (fail->pass).
@@ -43,6 +52,7 @@ def make_run(tmp_path: Path) -> MakeRun:
     suite_file = tmp_path / "suites" / "mini" / "suite.yaml"
     suite_file.parent.mkdir(parents=True)
     suite_file.write_text(SUITE)
+    (suite_file.parent / "pets.jsonl").write_text(PETS)
     gates = tmp_path / "suites" / "gates.yaml"
     gates.write_text("suites:\n  mini:\n    pass_rate: 0.5\n    category_pass_rate: {talk: 0.75, pets: 1}\n")
 
@@ -50,7 +60,7 @@ def make_run(tmp_path: Path) -> MakeRun:
         responses_file = tmp_path / f"{name}.json"
         responses_file.write_text(json.dumps(responses))
         suite = load_suite(suite_file)
-        cases = [c for c in suite.cases if only is None or c.id in only]
+        cases = [c for c in suite.cases if c.case_set == "default" and (only is None or c.id in only)]
         session = HarnessSession(
             RunOptions(model=f"scripted:{responses_file}", results=tmp_path / name, gates_file=gates)
         )
