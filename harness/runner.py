@@ -12,7 +12,7 @@ from typing import Any
 from harness.backends.base import Backend, GenerationParams
 from harness.errors import BackendError, HarnessError
 from harness.parsing import finish
-from harness.results import utc_now
+from harness.results import strip_control, utc_now
 from harness.scoring import ScoringContext
 from harness.suite import Case
 from harness.types import Completion, Score
@@ -137,7 +137,7 @@ def run_case(
 def failure_reasons(record: dict[str, Any]) -> list[str]:
     """Why a record did not pass: the back-end error, or each failing check as ``name: reason``."""
     if record.get("outcome") == "error":
-        return [f"error: {record.get('error')}"]
+        return [f"error: {strip_control(str(record.get('error')))}"]
     return [f"{c.get('name')}: {c.get('reason')}" for c in record.get("checks") or [] if not c.get("passed")]
 
 

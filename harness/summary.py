@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.gates import GateResult, SuiteStats, suite_stats
+from harness.results import strip_control
 from harness.verdict import EXIT_WORDS, VERDICT, partial_note
 
 
@@ -96,7 +97,8 @@ def verdict_lines(manifest: dict[str, Any], gates: list[GateResult]) -> list[str
     stored = manifest.get(VERDICT)
     verdict: dict[str, Any] = stored if isinstance(stored, dict) else {}
     failed = {g.sentence for g in gates if g.status == "failed"}
-    lines = [f"not trusted: {r}" for r in verdict.get("reasons") or [] if isinstance(r, str) and r not in failed]
+    reasons = [r for r in verdict.get("reasons") or [] if isinstance(r, str) and r not in failed]
+    lines = [f"not trusted: {strip_control(r)}" for r in reasons]
     line = f"verdict: {EXIT_WORDS.get(code, '?')} (exit {code})"
     if verdict.get("partial"):
         line += f"; {partial_note(verdict.get('cases_selected'), verdict.get('cases_available'))}"

@@ -33,7 +33,7 @@ from harness.gates import load_gates as load_gate_file
 from harness.models import resolve_model, sha256_file
 from harness.results import MANIFEST_FILE, read_manifest, read_results
 from harness.verdict import Verdict, check_run_gate_names, completeness_problem, judge_run
-from reports.escape import md_cell
+from reports.escape import md_cell, md_code, md_text, sh_word
 
 MODELFILE = "Modelfile"
 CARD_FILE = "README.md"
@@ -373,9 +373,11 @@ def _results_section(verdict: GateVerdict) -> list[str]:
         total = verdict.verdict.per_suite.get(name, (0, None))[1]  # its cases in the run's case sets
         cases = f"{st.total} of {total}" if isinstance(total, int) and total != st.total else str(st.total)
         version = info.get("version", "?")
-        out.append(f"| {name} | {version} | {cases} | {st.passed} | {_pct(st.pass_rate)} | {st.errors} |")
+        out.append(
+            f"| {md_cell(name)} | {md_cell(version)} | {cases} | {st.passed} | {_pct(st.pass_rate)} | {st.errors} |"
+        )
     for name, st in verdict.stats.items():
-        out += ["", f"### {name}", "", "| category | passed | pass rate |", "|---|---|---|"]
+        out += ["", f"### {md_text(name)}", "", "| category | passed | pass rate |", "|---|---|---|"]
         out += [f"| {md_cell(c)} | {p}/{t} | {_pct(p / t if t else None)} |" for c, (p, t) in st.by_category.items()]
         if st.by_check:
             out += ["", "| check | passed | pass rate | mean value |", "|---|---|---|---|"]
@@ -404,8 +406,17 @@ def _gates_section(verdict: GateVerdict) -> list[str]:
         )
     ungated = [s for s in verdict.stats if s not in verdict.config.suites]
     if ungated:
-        out += ["", f"No gates are configured for: {', '.join(ungated)} (reported above, not gated)."]
+        out += ["", f"No gates are configured for: {md_text(', '.join(ungated))} (reported above, not gated)."]
     return out
+
+
+def _base_model_link(base_model: str) -> str:
+    """``, fine-tuned from [org/name](hub url)`` for a valid repo id; any other text is escaped, never a link."""
+    try:
+        repo = check_repo_id(base_model)
+    except ConfigError:
+        return f", fine-tuned from {md_text(base_model)}"
+    return f", fine-tuned from [{repo}]({HUB_URL}/{repo})"
 
 
 def _short_command(command: Sequence[str]) -> str:
@@ -417,8 +428,9 @@ def _short_command(command: Sequence[str]) -> str:
     return " ".join(parts)
 
 
-def _how_to_run(repo_id: str, gguf: str) -> list[str]:
+def _how_to_run(repo_id: str, gguf_name: str) -> list[str]:
     name = repo_id.split("/", 1)[1].lower()
+    gguf = sh_word(gguf_name)
     return [
         "## How to run",
         "",
@@ -523,16 +535,18 @@ def model_card(
     model = manifest.get("model") or {}
     quant = model.get("quantization") or meta.get("_file_type") or "unknown"
     size = model.get("size_bytes") or verdict.model_path.stat().st_size
-    names = ", ".join(f"{s} (v{(manifest.get('suites') or {}).get(s, {}).get('version', '?')})" for s in verdict.stats)
+    names = ", ".join(
+        md_text(f"{s} (v{(manifest.get('suites') or {}).get(s, {}).get('version', '?')})") for s in verdict.stats
+    )
     body = [
         f"# {repo_id.split('/', 1)[1]}",
         "",
-        f"`{gguf_name}`: {model.get('model_name') or meta.get('_name') or gguf_name}, {quant} GGUF, "
-        f"{size / 1e6:.1f} MB"
-        + (f", fine-tuned from [{base_model}]({HUB_URL}/{base_model})" if base_model else "")
-        + ".",
+        f"{md_code(gguf_name)}: {md_text(model.get('model_name') or meta.get('_name') or gguf_name)}, "
+        f"{md_text(quant)} GGUF, "
+        f"{size / 1e6:.1f} MB" + (_base_model_link(base_model) if base_model else "") + ".",
         "",
-        f"Evaluated with smallmodel-harness {manifest.get('harness_version', '?')} on {verdict.records} cases of "
+        f"Evaluated with smallmodel-harness {md_text(manifest.get('harness_version', '?'))} on "
+        f"{verdict.records} cases of "
         f"{names}: **all {len(verdict.evaluated)} evaluated gates met**"
         + (f" on a **{verdict.verdict.partial_note}**" if verdict.partial else "")
         + ". The model was uploaded only after the gates "
@@ -544,16 +558,17 @@ def model_card(
     body += [
         "## Provenance",
         "",
-        f"- file: `{gguf_name}`, sha256 `{verdict.model_sha256}`",
-        f"- run: started {manifest.get('started')}, finished {manifest.get('finished')}, "
+        f"- file: {md_code(gguf_name)}, sha256 `{verdict.model_sha256}`",
+        f"- run: started {md_text(manifest.get('started'))}, finished {md_text(manifest.get('finished'))}, "
         f"{verdict.records} of {manifest.get('cases_selected')} selected cases",
-        f"- back end: {model.get('backend', '?')}"
-        + (f" (llama-cpp-python {model['llama_cpp_python']})" if model.get("llama_cpp_python") else "")
-        + (f", n_ctx {model['n_ctx']}" if model.get("n_ctx") else ""),
-        f"- decoding: temperature {decoding.get('temperature', '?')}, seed {decoding.get('seed', '?')}",
+        f"- back end: {md_text(model.get('backend', '?'))}"
+        + (f" (llama-cpp-python {md_text(model['llama_cpp_python'])})" if model.get("llama_cpp_python") else "")
+        + (f", n_ctx {md_text(model['n_ctx'])}" if model.get("n_ctx") else ""),
+        f"- decoding: temperature {md_text(decoding.get('temperature', '?'))}, "
+        f"seed {md_text(decoding.get('seed', '?'))}",
     ]
     if manifest.get("command"):
-        body.append(f"- command: `{_short_command(manifest['command'])}`")
+        body.append(f"- command: {md_code(_short_command(manifest['command']))}")
     return redact(f"---\n{front}---\n\n" + "\n".join(body) + "\n")
 
 
@@ -609,14 +624,15 @@ def publish(
             f"{verdict.model_path}: the run scored a {verdict.manifest['model']['kind']} model, not a GGUF"
         )
     meta = _gguf_metadata(verdict.model_path)
+    from train.export import check_model_file_name, modelfile
+
     gguf_name = verdict.model_path.name
+    check_model_file_name(gguf_name, "the GGUF file name")  # before anything is copied
     folder = out_dir if out_dir is not None else run_dir / "publish" / repo_id.split("/", 1)[1]
     _prepare_folder(folder, {gguf_name, MODELFILE, CARD_FILE})
     copied = _place_gguf(verdict.model_path, folder / gguf_name)
     if copied and sha256_file(folder / gguf_name) != verdict.model_sha256:  # changed between check and copy
         raise ModelMismatchError(f"{verdict.model_path} changed while publishing; its sha256 no longer matches the run")
-    from train.export import modelfile
-
     (folder / MODELFILE).write_text(modelfile(gguf_name), encoding="utf-8")
     card = model_card(verdict, repo_id, gguf_name, meta, license_id=license_id, base_model=base_model)
     (folder / CARD_FILE).write_text(card, encoding="utf-8")

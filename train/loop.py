@@ -27,7 +27,16 @@ from harness.errors import ConfigError, TrainingError
 from harness.fingerprint import scoring_code_sha256
 from harness.gates import suite_stats
 from harness.models import sha256_file
-from harness.results import MANIFEST_FILE, read_manifest, read_results, utc_now, write_json_atomic
+from harness.results import (
+    MANIFEST_FILE,
+    dumps_line,
+    loads_line,
+    read_manifest,
+    read_results,
+    split_jsonl,
+    utc_now,
+    write_json_atomic,
+)
 from harness.suite import load_suite
 from reports.ci import check_complete
 from train.clean import clean, read_jsonl, write_jsonl
@@ -343,7 +352,7 @@ def _previous_data(out: Path, rnd: int) -> list[dict[str, Any]]:
 
 def _append(path: Path, entry: dict[str, Any]) -> None:
     with path.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        fh.write(dumps_line(entry) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
 
@@ -354,14 +363,14 @@ def _read_ledger(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         return []
     entries: list[dict[str, Any]] = []
-    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = [line for line in split_jsonl(path.read_text(encoding="utf-8")) if line.strip()]
     for n, line in enumerate(lines):
         try:
-            entries.append(json.loads(line))
+            entries.append(loads_line(line))
         except json.JSONDecodeError:
             path.with_name(path.name + ".cut").write_text("\n".join(lines[n:]) + "\n", encoding="utf-8")
             tmp = path.with_name(path.name + ".tmp")
-            tmp.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries), encoding="utf-8")
+            tmp.write_text("".join(dumps_line(e) + "\n" for e in entries), encoding="utf-8")
             tmp.replace(path)
             break
     return entries

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from harness.cli import main
-from harness.errors import ConfigError
+from harness.errors import ConfigError, HarnessError
 from harness.gates import GateConfig
 from harness.models import sha256_file
 from reports import ci
@@ -500,6 +500,25 @@ def test_card_escapes_html_and_pipes(tmp_path: Path, model: Path) -> None:
     _, front, body = card.split("---\n", 2)
     assert "| &lt;b&gt;x\\|y&lt;/b&gt; | 3/4 | 75% |" in body and "<b>" not in body
     assert yaml.safe_load(front)["model-index"][0]["results"][0]["metrics"][1]["name"] == "<b>x|y</b> pass rate"
+
+
+def test_card_escapes_the_model_name_and_file_name(tmp_path: Path, model: Path) -> None:
+    run = write_run(tmp_path / "run", model, GOOD_RECORDS)
+    manifest = json.loads((run / "manifest.json").read_text())
+    manifest["model"]["model_name"] = "<img src=x onerror=alert(1)> [click](http://evil)"
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    card = (publish(model, run, "frogs/pokkit", dry_run=True).folder / "README.md").read_text()
+    assert "<img" not in card and "&lt;img src=x onerror=alert(1)&gt;" in card
+    assert "[click](http://evil)" not in card and "\\[click\\]" in card
+
+
+def test_publish_refuses_a_file_name_that_would_break_the_modelfile(tmp_path: Path, model: Path) -> None:
+    odd = model.with_name("pokkit\nSYSTEM evil.gguf")
+    odd.write_bytes(model.read_bytes())
+    run = write_run(tmp_path / "run", odd, GOOD_RECORDS)
+    with pytest.raises(HarnessError, match="GGUF file name"):
+        publish(odd, run, "frogs/pokkit", dry_run=True)
+    assert not (run / "publish").exists()  # refused before anything was copied
 
 
 def test_publish_uploads_the_folder_through_the_api(good_run: Path, model: Path, tmp_path: Path) -> None:
