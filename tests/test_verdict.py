@@ -12,6 +12,7 @@ import pytest
 # The run writes its report with pandas (numpy). Import them here, before pytester snapshots sys.modules:
 # numpy cannot be imported twice in one process, and in-process pytester runs drop what a run imported.
 import reports.render  # noqa: F401
+from harness import scoring
 from harness.cli import main
 from harness.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_UNTRUSTED, ConfigError
 from harness.gates import error_rate, evaluate_gates, gate_config, load_gates, suite_stats
@@ -425,7 +426,7 @@ GOOD = {
 }
 BRACKETS = "[" * 3000
 HUGE_INT = '<tool_call>{"name": "set_alarm", "arguments": {"hour": ' + "1" * 5000 + ', "minute": 30}}</tool_call>'
-# parses (under Python's 4,300-digit limit), then the tool_call scorer's float comparison overflows
+# parses (under Python's 4,300-digit limit); its float comparison overflowed in the tool_call scorer once
 BIG_INT = '<tool_call>{"name": "set_alarm", "arguments": {"hour": ' + "1" * 400 + ', "minute": 30}}</tool_call>'
 
 
@@ -462,12 +463,26 @@ def _gate(p: pytest.Pytester, model: str, *args: str) -> int:
     ids=["too-many-errors", "errors-allowed"],
 )
 def test_a_scorer_crash_is_an_error_record_and_both_exit_codes_agree(
-    project: pytest.Pytester, capsys: pytest.CaptureFixture[str], gate_args: tuple[str, ...], expected: int
+    project: pytest.Pytester,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    gate_args: tuple[str, ...],
+    expected: int,
 ) -> None:
+    def explodes(**_: object) -> object:
+        def check(case: object, completion: object, ctx: object = None) -> object:
+            raise OverflowError("int too large to convert to float")
+
+        return check
+
+    # A scorer with a bug: it raises on every reply (registered for this test only).
+    monkeypatch.setitem(scoring._REGISTRY, "explodes", scoring.ScorerInfo("explodes", explodes, "raises"))
+    suite = project.path / "suites" / "mini" / "suite.yaml"
+    suite.write_text(SUITE.replace("      - tool_call: {calls:", "      - explodes: {}\n      - tool_call: {calls:"))
     code, model = _run(project, GOOD | {"alarm": BIG_INT}, *gate_args)
     alarm = _records(project)["alarm"]
     assert alarm["outcome"] == "error" and alarm["response"] == BIG_INT
-    assert alarm["error"].startswith("scorer 'tool_call' crashed on the reply: OverflowError")
+    assert alarm["error"].startswith("scorer 'explodes' crashed on the reply: OverflowError")
     assert len(_records(project)) == 3  # nothing dropped
     assert code == expected  # 1 of 3 errored: above 10%, within 50% (then 2 of 3 passed >= 60%)
     capsys.readouterr()

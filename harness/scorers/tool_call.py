@@ -135,8 +135,13 @@ def _schema_error(value: Any, schema: dict[str, Any], path: str) -> tuple[str, s
 def _values_equal(actual: Any, accepted: Any) -> bool:
     if isinstance(actual, bool) or isinstance(accepted, bool):
         return isinstance(actual, bool) and isinstance(accepted, bool) and actual == accepted
+    if isinstance(actual, int) and isinstance(accepted, int):
+        return actual == accepted  # exact, and no float overflow for a 400-digit integer
     if isinstance(actual, int | float) and isinstance(accepted, int | float):
-        return math.isclose(actual, accepted, rel_tol=0, abs_tol=1e-9) or actual == accepted
+        try:
+            return math.isclose(actual, accepted, rel_tol=0, abs_tol=1e-9) or actual == accepted
+        except OverflowError:  # an integer too large for a float cannot equal a finite float
+            return False
     if isinstance(actual, str) and isinstance(accepted, str):
         return standardize_string(actual) == standardize_string(accepted)
     if isinstance(actual, list | tuple) and isinstance(accepted, list | tuple):

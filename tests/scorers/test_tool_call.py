@@ -421,3 +421,11 @@ def test_registered_through_build_scorer() -> None:
     assert score.passed and score.args == {"calls": [ALARM_6_30]}
     with pytest.raises(ConfigError):
         build_scorer("tool_call", calls="set_alarm")
+
+
+def test_a_400_digit_integer_argument_fails_instead_of_crashing() -> None:
+    from harness.scorers.tool_call import _values_equal
+
+    huge = int("1" * 400)
+    assert _values_equal(huge, huge) and not _values_equal(huge, 6)
+    assert not _values_equal(huge, 6.0)  # int -> float overflows: not equal, no OverflowError
