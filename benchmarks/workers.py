@@ -1,11 +1,12 @@
 """Measure what worker processes cost and buy, and llama.cpp speed with weight repacking on and off.
 
-    python benchmarks/workers.py [--model default] [--cases 12] [--threads 1]
+    python benchmarks/workers.py [--model default] [--suites pokkit,josi] [--cases 12] [--threads 1]
 
-On the first N chat cases of the Pokkit suite (max_tokens as in the suite), prints the wall time of
+On the first N chat cases of each suite (max_tokens as in the suite), prints the wall time of
 (a) a naive loop: ``llama_cpp.Llama.create_chat_completion`` per case with the cache reset each time,
 (b) the harness with one ``WorkerBackend`` (cases in order, so a shared system prompt's prefix is reused),
-(c) two ``WorkerBackend``s each driven by a thread, each given whole system-prompt groups when possible;
+(c) two ``WorkerBackend``s, the cases scheduled by the harness's own pool (``harness.pool.CasePool``: whole
+    prompt-prefix groups per worker, a lone group cut in halves, an idle worker stealing half a queue);
 then ratios, the peak RSS of each worker (VmHWM), and prompt/decode tokens/s with repacking on and off, on the
 model and on a Q4_0 copy of it: llama.cpp's generic x86 repacking has a layout for Q4_0 but none for Q4_1 (only
 the AMX buffer type takes Q4_1), so off AMX the bundled Q4_1 model loads the same either way; "load adds MiB
@@ -17,20 +18,20 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from harness.backends.base import GenerationParams, LoadOptions
+from harness.backends.base import Backend, GenerationParams, LoadOptions
 from harness.backends.llama_cpp import LlamaCppBackend, cpu_has_amx, cpu_model_name
 from harness.backends.worker import WorkerBackend
 from harness.chat import inline_tools
 from harness.models import ModelRef, inspect_gguf, resolve_model
+from harness.pool import CasePool, prefix_key
 from harness.runner import case_params
 from harness.suite import Case, load_suite
 
-POKKIT = Path(__file__).parents[1] / "suites" / "pokkit" / "suite.yaml"
+SUITES = Path(__file__).parents[1] / "suites"
 BASE = GenerationParams(max_tokens=200)
 
 
@@ -48,21 +49,6 @@ def peak_rss_mb(pid: int | None) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def split_by_system(cases: list[Case], n: int) -> list[list[Case]]:
-    """``n`` shares of ``cases``, each made of whole system-prompt groups (a lone group is cut in halves)."""
-    groups: dict[str | None, list[Case]] = {}
-    for case in cases:
-        groups.setdefault(case.system_name, []).append(case)
-    parts: list[list[Case]] = [[] for _ in range(n)]
-    if len(groups) < n:
-        ordered = [c for g in groups.values() for c in g]
-        size = -(-len(ordered) // n)
-        return [ordered[i * size : (i + 1) * size] for i in range(n)]
-    for group in sorted(groups.values(), key=len, reverse=True):
-        min(parts, key=len).extend(group)
-    return parts
 
 
 def naive(ref: ModelRef, cases: list[Case], threads: int, n_ctx: int) -> tuple[float, float, int]:
@@ -92,10 +78,24 @@ def naive(ref: ModelRef, cases: list[Case], threads: int, n_ctx: int) -> tuple[f
     return load_s, run_s, prompt_tokens
 
 
-def drive(worker: WorkerBackend, cases: list[Case], evaluated: list[int]) -> None:
-    for case in cases:
+def run_pool(workers: list[WorkerBackend], cases: list[Case]) -> tuple[float, int, CasePool]:
+    """(run s, prompt tokens evaluated, the pool) of ``cases`` on ``workers`` through the harness's own scheduler
+    (``harness.pool.CasePool``: prompt-prefix groups per worker, an idle worker steals the back half of a queue)."""
+    evaluated: list[int] = []
+
+    def run_one(worker: Backend, case: Case) -> dict[str, object]:
         c = worker.generate(case.messages, case.tools, case_params(case, BASE), key=f"{case.suite}/{case.id}")
         evaluated.append(int(c.timings.get("prompt_tokens_evaluated", 0)))
+        return {}
+
+    pool = CasePool(workers, run_one, lambda record: None)
+    start = time.perf_counter()
+    pool.start(cases)
+    for case in cases:
+        pool.result(case)
+    elapsed = time.perf_counter() - start
+    pool.stop()
+    return elapsed, sum(evaluated), pool
 
 
 def requantize_q4_0(ref: ModelRef, out: Path) -> ModelRef:
@@ -156,26 +156,18 @@ def run_all(ref: ModelRef, cases: list[Case], options: LoadOptions, args: argpar
     start = time.perf_counter()
     one = WorkerBackend(ref, options)
     load_b = time.perf_counter() - start
-    eval_b: list[int] = []
-    run_b = timed(lambda: drive(one, cases, eval_b))
+    run_b, eval_b, _ = run_pool([one], cases)
     rss_b = peak_rss_mb(one.pid)
     one.close()
 
     start = time.perf_counter()
     pair = [WorkerBackend(ref, options, label=f"model-{i}") for i in range(2)]
     load_c = time.perf_counter() - start
-    shares = split_by_system(cases, 2)
-    eval_c: list[list[int]] = [[], []]
-    threads = [threading.Thread(target=drive, args=(w, s, e)) for w, s, e in zip(pair, shares, eval_c, strict=True)]
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    run_c = time.perf_counter() - start
+    run_c, eval_c, pool = run_pool(pair, cases)
     rss_c = [peak_rss_mb(w.pid) for w in pair]
     for w in pair:
         w.close()
+    planned = "+".join(str(len(q)) for q in pool.queues)
 
     print()
     print(f"{'run':<44} {'load s':>7} {'run s':>7} {'vs (a)':>7} {'prompt tok eval':>16} {'peak RSS MiB':>14}")
@@ -185,12 +177,12 @@ def run_all(ref: ModelRef, cases: list[Case], options: LoadOptions, args: argpar
     )
     print(
         f"{'(b) 1 WorkerBackend, in order':<44} {load_b:7.2f} {run_b:7.2f} {run_a / run_b:7.2f} "
-        f"{sum(eval_b):16d} {rss_b:14.0f}"
+        f"{eval_b:16d} {rss_b:14.0f}"
     )
-    label_c = f"(c) 2 WorkerBackends x {args.threads} thread ({'+'.join(str(len(s)) for s in shares)} cases)"
+    label_c = f"(c) 2 workers x {args.threads} thread ({planned} planned, {pool.steals} steal(s))"
     print(
         f"{label_c:<44} {load_c:7.2f} {run_c:7.2f} {run_a / run_c:7.2f} "
-        f"{sum(map(sum, eval_c)):16d} {' / '.join(f'{r:.0f}' for r in rss_c):>14}"
+        f"{eval_c:16d} {' / '.join(f'{r:.0f}' for r in rss_c):>14}"
     )
     print(f"(b)/(c) speed-up of two workers over one: {run_b / run_c:.2f}x")
 
@@ -199,17 +191,22 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="default")
     ap.add_argument("--skip-runs", action="store_true", help="only the repack speed test")
-    ap.add_argument("--cases", type=int, default=12, help="first N chat cases of the Pokkit suite")
+    ap.add_argument("--cases", type=int, default=12, help="first N chat cases of each suite")
+    ap.add_argument("--suites", default="pokkit", help="comma-separated suites to take cases from (default pokkit)")
     ap.add_argument("--threads", type=int, default=1, help="llama.cpp threads per model (each worker)")
     ap.add_argument("--n-ctx", type=int, default=4096)
     ap.add_argument("--reps", type=int, default=3, help="repetitions of the repack speed test (best kept)")
     ap.add_argument("--no-q4_0", action="store_true", help="skip the repack test on a Q4_0 copy of the model")
     args = ap.parse_args()
     ref = resolve_model(args.model)
-    cases = [c for c in load_suite(POKKIT).cases if c.kind == "chat"][: args.cases]
-    groups = len({c.system_name for c in cases})
+    cases = [
+        case
+        for name in args.suites.split(",")
+        for case in [c for c in load_suite(SUITES / name / "suite.yaml").cases if c.kind == "chat"][: args.cases]
+    ]
+    groups = len({prefix_key(c) for c in cases})
     print(f"cpu: {cpu_model_name()} (amx: {cpu_has_amx(assume_env=False)}); model: {ref.path.name}")
-    print(f"cases: {len(cases)} Pokkit chat cases, {groups} system-prompt group(s); threads per model: {args.threads}")
+    print(f"cases: {len(cases)} chat cases of {args.suites}, {groups} prompt-prefix group(s); threads: {args.threads}")
     options = LoadOptions(n_ctx=args.n_ctx, n_threads=args.threads)
 
     if not args.skip_runs:

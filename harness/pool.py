@@ -3,7 +3,9 @@
 Every worker is a back end (for GGUF models a worker process, see ``harness.backends.worker``) with its own KV
 cache. Cases that share a prompt prefix (system prompt + tool schemas) go to the same worker, in their suite
 order, so llama.cpp's prefix reuse keeps working; a group is split only when there are fewer groups than
-workers. Greedy decoding makes a case's response independent of the worker it ran on.
+workers. Cases differ in cost (a Pokkit case carries 1,265 prompt tokens of tools, a Josi one 200), so a
+worker whose queue runs dry takes the back half of the longest other queue (when it holds 2 or more cases:
+the thief pays that prefix once). Greedy decoding makes a case's response independent of the worker it ran on.
 
 The pool runs ahead of pytest: ``start`` schedules every selected case, the pytest item of a case waits for
 its record (``result``). Records reach ``on_record`` (the result writer) as they finish, so a killed run
@@ -15,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Any
@@ -71,23 +74,36 @@ class CasePool:
         self._futures: dict[str, Future[Record]] = {}
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
-        self.queues: list[list[Case]] = []
+        self._queue_lock = threading.Lock()
+        self._pending: list[deque[Case]] = []
+        self.queues: list[list[Case]] = []  # the plan (before any stealing)
+        self.steals = 0
 
     def start(self, cases: Sequence[Case]) -> None:
         self.queues = plan(cases, len(self.backends))
+        self._pending = [deque(q) for q in self.queues]
         for case in cases:
             self._futures[case_key(case)] = Future()
-        for i, queue in enumerate(self.queues):
-            if not queue:
-                continue
-            thread = threading.Thread(
-                target=self._drive, args=(self.backends[i], queue), name=f"harness-worker-{i}", daemon=True
-            )
+        for i in range(len(self.queues)):
+            thread = threading.Thread(target=self._drive, args=(i,), name=f"harness-worker-{i}", daemon=True)
             self._threads.append(thread)
             thread.start()
 
-    def _drive(self, backend: Backend, queue: list[Case]) -> None:
-        for case in queue:
+    def _next(self, i: int) -> Case | None:
+        """Worker ``i``'s next case: the front of its queue, else (stolen) the back half of the longest queue."""
+        with self._queue_lock:
+            own = self._pending[i]
+            if not own:
+                victim = max(self._pending, key=len)
+                if len(victim) >= 2:
+                    stolen = [victim.pop() for _ in range(len(victim) // 2)]
+                    own.extend(reversed(stolen))
+                    self.steals += 1
+            return own.popleft() if own else None
+
+    def _drive(self, i: int) -> None:
+        backend = self.backends[i]
+        while (case := self._next(i)) is not None:
             future = self._futures[case_key(case)]
             if self._stop.is_set():
                 future.cancel()

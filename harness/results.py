@@ -175,21 +175,27 @@ def peak_rss_mb() -> float:
     return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON to ``path`` through a temporary file and a rename, so readers never see half a file."""
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file, an fsync and a rename: readers never see half a
+    file, and a kill leaves either the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            # Strict JSON that always encodes: non-finite floats as null, lone surrogates as U+FFFD.
-            json.dump(_no_surrogates(_finite(data)), fh, indent=2, ensure_ascii=False, allow_nan=False, default=str)
-            fh.write("\n")
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as fh:
+            fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write ``data`` as strict JSON that always encodes (non-finite floats as null, lone surrogates as
+    U+FFFD) to ``path``, atomically (:func:`write_text_atomic`)."""
+    clean = _no_surrogates(_finite(data))
+    write_text_atomic(path, json.dumps(clean, indent=2, ensure_ascii=False, allow_nan=False, default=str) + "\n")
 
 
 @dataclass
@@ -224,16 +230,7 @@ class ResultWriter:
         """Carry on a run (``--resume``): rewrite its results file with the ``kept`` records (through a temporary
         file and a rename, so a kill now loses nothing), then append to it."""
         target = self.directory / RESULTS_FILE
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{RESULTS_FILE}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as fh:
-                fh.writelines(dumps_line(r) + "\n" for r in kept)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_text_atomic(target, "".join(dumps_line(r) + "\n" for r in kept))
         clear_old_report(self.directory)
         self.records = list(kept)
         self._fh = target.open("a", encoding="utf-8", errors="backslashreplace")

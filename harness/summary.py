@@ -50,6 +50,14 @@ def render_summary(s: Summary) -> list[str]:
         f"{m['size_bytes'] / 1e6:.1f} MB sha256 {m['model_sha256'][:12]} via {m.get('backend')}"
         + (f", {m['n_threads']} thread(s), n_ctx {m['n_ctx']}" if "n_threads" in m else ""),
     ]
+    workers = (s.manifest.get("workers") or {}).get("count")
+    if "repack" in m or workers:
+        lines.append(
+            f"workers: {workers or 1} process(es); CPU {m.get('cpu', '?')}"
+            + (" (AMX)" if m.get("amx") else "")
+            + (f"; weight repacking {m['repack']}" if "repack" in m else "")
+            + (f" ({m['repack_reason']})" if m.get("repack_reason") else "")
+        )
     if "chat_template" in m:
         ct = m["chat_template"]
         lines.append(f"chat template: {ct['source']} (sha256 {ct['sha256'][:12]}, tools via {ct['tool_format']})")
@@ -82,6 +90,8 @@ def render_summary(s: Summary) -> list[str]:
             f"run: {t['cases_run']} cases in {t['total_s']:.1f} s (load {t['load_s'] or 0:.2f} s); "
             f"decode {t['decode_tokens_per_s'] or 0:.1f} tok/s, prompt {t['prompt_tokens_per_s'] or 0:.1f} tok/s; "
             f"peak RSS {t['peak_rss_mb']:.0f} MB"
+            + (f" (each model worker up to {t['worker_peak_rss_mb']:.0f} MB)" if t.get("worker_peak_rss_mb") else "")
+            + (f"; {t['cases_kept']} case(s) kept from the resumed run" if t.get("cases_kept") else "")
         )
     lines.append(f"results: {s.directory / 'results.jsonl'}  manifest: {s.directory / 'manifest.json'}")
     return lines + verdict_lines(s.manifest, s.gates)

@@ -50,9 +50,9 @@ def test_plan_splits_a_single_group_when_workers_would_idle() -> None:
     assert plan(cases[:1], 4) == [cases[:1]]  # one case cannot be split; no empty queues
 
 
-def test_pool_runs_each_case_once_on_its_planned_worker_and_reports_errors() -> None:
+def test_pool_runs_each_case_once_and_hands_back_records_and_errors() -> None:
     cases = [_case("p", f"p{i}") for i in range(4)] + [_case("j", f"j{i}", system="J") for i in range(4)]
-    seen: list[tuple[int, str]] = []
+    seen: list[str] = []
     written: list[str] = []
     lock = threading.Lock()
 
@@ -61,19 +61,39 @@ def test_pool_runs_each_case_once_on_its_planned_worker_and_reports_errors() -> 
             raise RuntimeError("boom")
         time.sleep(0.01)
         with lock:
-            seen.append((backends.index(backend), case.id))
+            seen.append(case.id)
         return {"case_id": case.id}
 
-    backends: list[object] = [object(), object()]
-    pool = CasePool(backends, run_one, lambda r: written.append(r["case_id"]))  # type: ignore[arg-type]
+    pool = CasePool([object(), object()], run_one, lambda r: written.append(r["case_id"]))  # type: ignore[list-item]
     pool.start(cases)
     assert [pool.result(c)["case_id"] for c in cases[:7]] == [c.id for c in cases[:7]]
     with pytest.raises(RuntimeError, match="boom"):
         pool.result(cases[7])
     pool.stop()
-    assert sorted(written) == sorted(c.id for c in cases[:7])
-    by_worker = {w: {cid[0] for ww, cid in seen if ww == w} for w in (0, 1)}
-    assert by_worker[0] != by_worker[1] and all(len(v) == 1 for v in by_worker.values())
+    assert sorted(seen) == sorted(written) == sorted(c.id for c in cases[:7])  # each once
+
+
+def test_an_idle_worker_steals_the_back_half_of_the_longest_queue() -> None:
+    slow = [_case("p", f"p{i}") for i in range(7)]
+    quick = [_case("j", "j0", system="J")]
+    ran_on: dict[str, int] = {}
+    backends: list[object] = [object(), object()]
+
+    def run_one(backend: object, case: Case) -> dict:
+        ran_on[case.id] = backends.index(backend)
+        time.sleep(0.05 if case.suite == "p" else 0)
+        return {"case_id": case.id}
+
+    pool = CasePool(backends, run_one, lambda r: None)  # type: ignore[arg-type]
+    pool.start(slow + quick)
+    for case in slow + quick:
+        pool.result(case)
+    pool.stop()
+    assert pool.queues == [slow, quick]  # the plan keeps the group whole ...
+    thief = ran_on["j0"]
+    stolen = [c.id for c in slow if ran_on[c.id] == thief]
+    assert pool.steals >= 1 and stolen  # ... and the idle worker took the tail of it
+    assert stolen == [c.id for c in slow[-len(stolen) :]]  # the back of the queue, in suite order
 
 
 def test_stopped_pool_starts_no_further_case() -> None:
