@@ -170,18 +170,18 @@ def run_all(ref: ModelRef, cases: list[Case], options: LoadOptions, args: argpar
     planned = "+".join(str(len(q)) for q in pool.queues)
 
     print()
-    print(f"{'run':<44} {'load s':>7} {'run s':>7} {'vs (a)':>7} {'prompt tok eval':>16} {'peak RSS MiB':>14}")
+    print(f"{'run':<52} {'load s':>7} {'run s':>7} {'vs (a)':>7} {'prompt tok eval':>16} {'peak RSS MiB':>14}")
     print(
-        f"{'(a) naive create_chat_completion, reset':<44} {load_a:7.2f} {run_a:7.2f} {1.0:7.2f} "
+        f"{'(a) naive create_chat_completion, reset':<52} {load_a:7.2f} {run_a:7.2f} {1.0:7.2f} "
         f"{prompt_a:16d} {'-':>14}"
     )
     print(
-        f"{'(b) 1 WorkerBackend, in order':<44} {load_b:7.2f} {run_b:7.2f} {run_a / run_b:7.2f} "
+        f"{'(b) 1 WorkerBackend, in order':<52} {load_b:7.2f} {run_b:7.2f} {run_a / run_b:7.2f} "
         f"{eval_b:16d} {rss_b:14.0f}"
     )
     label_c = f"(c) 2 workers x {args.threads} thread ({planned} planned, {pool.steals} steal(s))"
     print(
-        f"{label_c:<44} {load_c:7.2f} {run_c:7.2f} {run_a / run_c:7.2f} "
+        f"{label_c:<52} {load_c:7.2f} {run_c:7.2f} {run_a / run_c:7.2f} "
         f"{eval_c:16d} {' / '.join(f'{r:.0f}' for r in rss_c):>14}"
     )
     print(f"(b)/(c) speed-up of two workers over one: {run_b / run_c:.2f}x")
