@@ -112,6 +112,32 @@ def test_a_crash_and_a_hang_cost_one_case_each_and_the_run_goes_on(project: Path
     assert records["hang"]["finish_reason"] == "timeout", out
     assert records["hang"]["latency_s"] < 3 + 2 + 0.3 + 2
     assert records["fly"]["outcome"] == "passed"
+    assert not _workers_of(project)  # both runs ended: no worker left behind
+
+
+def test_a_crash_at_load_is_one_line_exit_2_and_leaves_no_worker(project: Path) -> None:
+    start = time.perf_counter()
+    proc = _pytest(project, "--results", "out", "--workers", "2", env={"HARNESS_WORKER_CRASH": "load"})
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 2, out
+    assert "the worker died by SIGSEGV during the model's load" in out and "try --no-repack" in out
+    assert "Traceback" not in out and "Fatal Python error" not in out
+    assert time.perf_counter() - start < 30
+    time.sleep(0.5)
+    assert not _workers_of(project)
+
+
+def _workers_of(project: Path) -> list[int]:
+    """Live worker processes started in ``project`` (their working directory)."""
+    out = []
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit() and "harness.backends.worker" in _cmdline(int(p.name)) and _alive(int(p.name)):
+            try:
+                if Path(os.readlink(p / "cwd")) == project.resolve():
+                    out.append(int(p.name))
+            except OSError:
+                continue
+    return out
 
 
 def test_ctrl_c_leaves_no_worker_behind(project: Path) -> None:
