@@ -12,10 +12,12 @@ A run cannot vouch (exit 2) when
 - more than ``max_error_rate`` of its records are ``error`` records (back-end failures, and replies that made
   the parser or a scorer raise);
 - it is **partial** and the caller does not allow that (``harness gate``/``publish`` without
-  ``--allow-partial``). Gates judged on a few cases say nothing about the suite, so every gate sentence and
-  the verdict line of a partial run say ``partial run: N of M cases``. ``pytest`` reports a partial run's
-  gates (allowed: a ``-k`` run during development is judged, and labelled), so for a partial run
-  ``pytest``'s exit code equals ``harness gate --allow-partial``'s, and plain ``harness gate`` exits 2.
+  ``--allow-partial``). Gates judged on a few cases say nothing about the suite, so the gate sentences of
+  each suite that did not run whole say ``partial run: N of M cases`` (its own share), and so does the
+  verdict line (the run's share); gates of a suite that ran whole are judged on all of it, unlabelled.
+  ``pytest`` reports a partial run's gates (allowed: a ``-k`` run during development is judged, and
+  labelled), so for a partial run ``pytest``'s exit code equals ``harness gate --allow-partial``'s, and plain
+  ``harness gate`` exits 2.
 
 Manifest fields read here (constants below; ``HarnessSession.open`` writes them):
 
@@ -309,8 +311,10 @@ def judge_run(
         marked = []
         for g in results:
             covered, total = per_suite.get(g.suite, (0, None))
-            whole = total is not None and covered >= total
-            marked.append(_mark_partial(g, overall if whole or total is None else partial_note(covered, total)))
+            if total is not None and covered >= total:
+                marked.append(g)  # this suite ran whole: its gates are judged on all of it
+            else:
+                marked.append(_mark_partial(g, overall if total is None else partial_note(covered, total)))
         results = marked
     reasons: list[str] = []
     problem = completeness_problem(manifest, records, subject=subject, check_status=check_status)
