@@ -1,8 +1,11 @@
 """BFCL-grade tool-call checking: names, required and unexpected parameters, types and accepted values.
 
 Expected calls use BFCL's possible-answer format: a list of ``{function_name: {param: [accepted, ...]}}``
-where ``""`` among the accepted values means the parameter may be omitted. ``check_calls`` is pure (no
-``Case``) so other suites can reuse it; ``tool_call`` and ``no_tool_call`` are the registered scorers.
+where ``""`` among the accepted values means the parameter may be omitted. An accepted dict whose values are
+all lists is a possible answer too (each key: its accepted values). A null argument is of the wrong type
+unless the first accepted value other than ``""`` is None (as in BFCL) or the schema allows null.
+``check_calls`` is pure (no ``Case``) so other suites can reuse it; ``tool_call`` and ``no_tool_call`` are
+the registered scorers.
 
 Error types: ``parse_error``, ``wrong_func_name``, ``missing_required``, ``unexpected_param``,
 ``wrong_type``, ``wrong_value``, ``wrong_count``, ``unexpected_call``.
@@ -28,7 +31,7 @@ if TYPE_CHECKING:
 ExpectedCall = dict[str, dict[str, list[Any]]]
 
 MATCH_MODES = ("all", "chain")
-_MAX_EXHAUSTIVE = 7  # above this many calls, pair expected and actual calls greedily
+_MAX_EXHAUSTIVE = 7  # up to this many calls, try every pairing; above it, a maximum bipartite matching
 _STANDARDIZE_RE = re.compile(r"[ ,./\-_*^]")
 # How close a failing pair came to matching; higher is closer. Used to pick the best partial match.
 _CLOSENESS = {"wrong_func_name": 0, "missing_required": 1, "unexpected_param": 1, "wrong_type": 2, "wrong_value": 3}
@@ -110,8 +113,11 @@ def _schema_error(value: Any, schema: dict[str, Any], path: str) -> tuple[str, s
     """``(error_type, reason)`` when ``value`` breaks the parameter schema (type, enum, items)."""
     declared = schema.get("type")
     types = declared if isinstance(declared, list) else [declared] if isinstance(declared, str) else []
-    if value is None and schema.get("nullable"):
-        return None
+    if value is None:  # BFCL: null is a value of the wrong type, even for "any", unless the schema allows null
+        if schema.get("nullable") or "null" in types:
+            return None
+        want = " or ".join(str(t) for t in types) or "a value"
+        return "wrong_type", f"{path} expected {want}, got null"
     if types and not any(_type_matches(value, t) for t in types):
         want = " or ".join(str(t) for t in types)
         return "wrong_type", f"{path} expected {want}, got {_json_type(value)} {_show(value)}"
@@ -147,16 +153,16 @@ def _values_equal(actual: Any, accepted: Any) -> bool:
     if isinstance(actual, list | tuple) and isinstance(accepted, list | tuple):
         return len(actual) == len(accepted) and all(_values_equal(a, b) for a, b in zip(actual, accepted, strict=True))
     if isinstance(actual, dict) and isinstance(accepted, dict):
-        if actual.keys() == accepted.keys() and all(_values_equal(actual[k], accepted[k]) for k in actual):
-            return True
-        return _dict_matches_possible_answer(actual, accepted)
+        if _is_possible_answer_dict(accepted):
+            return _dict_matches_possible_answer(actual, accepted)
+        return actual.keys() == accepted.keys() and all(_values_equal(actual[k], accepted[k]) for k in actual)
     return actual is None and accepted is None
 
 
-def _dict_matches_possible_answer(actual: dict[str, Any], accepted: dict[str, Any]) -> bool:
-    """BFCL nested dicts: each key maps to a list of accepted values, ``""`` meaning optional."""
-    if not all(isinstance(v, list) for v in accepted.values()):
-        return False
+def _dict_matches_possible_answer(actual: dict[str, Any], accepted: dict[str, list[Any]]) -> bool:
+    """BFCL's dict_checker: each key maps to a list of accepted values for that key, ``""`` meaning the
+    key may be left out. The model's value for a key is compared with each accepted value, never with the
+    list itself, so ``{"math": [90]}`` does not match ``{"math": [90]}`` (only ``{"math": 90}`` does)."""
     if any(k not in accepted for k in actual):
         return False
     for key, options in accepted.items():
@@ -168,6 +174,27 @@ def _dict_matches_possible_answer(actual: dict[str, Any], accepted: dict[str, An
     return True
 
 
+def _is_possible_answer_dict(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(v, list) for v in value.values())
+
+
+def _dict_problem(actual: dict[str, Any], accepted: dict[str, list[Any]]) -> str | None:
+    """Which key of ``actual`` breaks the possible-answer dict ``accepted``: ``".math expected 90, got [90]"``."""
+    for key in actual:
+        if key not in accepted:
+            return f".{key} is not an expected key (expected: {', '.join(accepted) or 'none'})"
+    for key, options in accepted.items():
+        shown = [o for o in options if not (isinstance(o, str) and o == "")]
+        if key not in actual:
+            if len(shown) < len(options):
+                continue
+            return f".{key} expected but missing"
+        if not any(_values_equal(actual[key], option) for option in options):
+            want = _show(shown[0]) if len(shown) == 1 else f"one of {_show(shown)}"
+            return f".{key} expected {want}, got {_show(actual[key])}"
+    return None
+
+
 def _tool_index(tools: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     index: dict[str, dict[str, Any]] = {}
     for tool in tools:
@@ -176,11 +203,20 @@ def _tool_index(tools: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return index
 
 
-def _validate_schema(call: ToolCall, params: dict[str, Any]) -> _Pair | None:
-    """A failing pair when ``call`` breaks its tool's schema (required, unexpected, types)."""
+def _null_accepted(accepted: Sequence[Any] | None) -> bool:
+    """BFCL's rule for a null argument: it is of the wrong type unless the possible answer's type is
+    ``None``, i.e. the first accepted value other than ``""`` is ``None`` (``["", None]`` or ``[None]``)."""
+    return next((a for a in accepted or () if not (isinstance(a, str) and a == "")), "") is None
+
+
+def _validate_schema(
+    call: ToolCall, params: dict[str, Any], accepted: dict[str, list[Any]] | None = None
+) -> _Pair | None:
+    """A failing pair when ``call`` breaks its tool's schema (required, unexpected, types). ``accepted``:
+    the expected call's accepted values, which decide whether a null argument is allowed."""
     properties = params.get("properties") or {}
     required = params.get("required") or []
-    args = {k: v for k, v in call.arguments.items() if v is not None or k in required}  # null optional = omitted
+    args = call.arguments
     for name in required:
         if name not in args:
             return _Pair(False, "missing_required", f"{call.name}: required param {name} is missing")
@@ -191,6 +227,8 @@ def _validate_schema(call: ToolCall, params: dict[str, Any]) -> _Pair | None:
             return _Pair(False, "unexpected_param", reason)
     for name, value in args.items():
         schema = properties[name]
+        if value is None and _null_accepted((accepted or {}).get(name)):
+            continue
         error = _schema_error(value, schema, name) if isinstance(schema, dict) else None
         if error:
             return _Pair(False, error[0], f"{call.name}: {error[1]}")
@@ -215,11 +253,11 @@ def _check_pair(call: ToolCall, expected: ExpectedCall, tools: dict[str, dict[st
     if call.name != want_name:
         return _Pair(False, "wrong_func_name", f"expected a call to {want_name}, got {call.name}")
     params = tools[want_name]
-    schema_failure = _validate_schema(call, params)
+    schema_failure = _validate_schema(call, params, want_params)
     if schema_failure:
         return schema_failure
     required = params.get("required") or []
-    args = {k: v for k, v in call.arguments.items() if v is not None or k in required}
+    args = call.arguments
     params_ok = 0
     for name, accepted in want_params.items():
         if name not in args:
@@ -232,13 +270,41 @@ def _check_pair(call: ToolCall, expected: ExpectedCall, tools: dict[str, dict[st
         if not any(_values_equal(args[name], option) for option in accepted):
             shown = [a for a in accepted if a != ""]
             reason = f"{call.name}: {name} expected one of {_show(shown)}, got {_show(args[name])}"
+            if isinstance(args[name], dict) and len(shown) == 1 and _is_possible_answer_dict(shown[0]):
+                detail = _dict_problem(args[name], shown[0])
+                reason = f"{call.name}: {name}{detail}" if detail else reason
             return _Pair(False, "wrong_value", reason, params_ok)
         params_ok += 1
     return _Pair(True, None, f"{call.name} matched", params_ok)
 
 
+def _max_matching(ok: list[list[bool]], n_act: int) -> dict[int, int]:
+    """A maximum matching of expected to actual calls where ``ok[e][a]`` (Kuhn's augmenting paths).
+
+    Expected calls are tried in order and one that finds no augmenting path stays unmatched, so an expected
+    call is left out only when no matching covers it together with every earlier call that was matched."""
+    owner: dict[int, int] = {}  # actual index -> expected index
+
+    def augment(e: int, seen: set[int]) -> bool:
+        for a in range(n_act):
+            if ok[e][a] and a not in seen:
+                seen.add(a)
+                if a not in owner or augment(owner[a], seen):
+                    owner[a] = e
+                    return True
+        return False
+
+    for e in range(len(ok)):
+        augment(e, set())
+    return {e: a for a, e in owner.items()}
+
+
 def _best_assignment(pairs: list[list[_Pair]], n_exp: int, n_act: int) -> list[tuple[int, int]]:
-    """The (expected, actual) index pairs that match the most calls, then come closest on the rest."""
+    """The (expected, actual) index pairs that match the most calls, then come closest on the rest.
+
+    Up to ``_MAX_EXHAUSTIVE`` calls every pairing is tried. Above that, a maximum bipartite matching of the
+    passing pairs gives the most matches (exactly); each unmatched expected call, in order, then takes the
+    closest remaining actual call, which explains why it failed."""
 
     def key(assignment: list[tuple[int, int]]) -> tuple[int, int, int]:
         chosen = [pairs[e][a] for e, a in assignment]
@@ -252,15 +318,16 @@ def _best_assignment(pairs: list[list[_Pair]], n_exp: int, n_act: int) -> list[t
             options = ([(e, a) for a, e in enumerate(perm)] for perm in itertools.permutations(range(n_exp), k))
         best = max(options, key=key)
         return sorted(best)
-    free = set(range(n_act))  # greedy: each expected call takes the closest remaining actual call
-    assignment = []
+    matching = _max_matching([[p.ok for p in row] for row in pairs], n_act)
+    free = set(range(n_act)) - set(matching.values())
+    assignment = list(matching.items())
     for e in range(n_exp):
-        if not free:
-            break
+        if e in matching or not free:
+            continue
         a = max(sorted(free), key=lambda j: (pairs[e][j].ok, pairs[e][j].closeness, pairs[e][j].params_ok))
         free.discard(a)
         assignment.append((e, a))
-    return assignment
+    return sorted(assignment)
 
 
 def _names(calls: Sequence[str]) -> str:
@@ -344,13 +411,14 @@ def _check_chain(
         if call.name not in tools:
             reason = f"later call to {call.name}: that tool does not exist"
             return CallCheck(False, "wrong_func_name", reason, matched, n_exp)
-        failure = _validate_schema(call, tools[call.name])
-        if failure:
-            return CallCheck(False, failure.error_type, f"later call: {failure.reason}", matched, n_exp)
         hit = next((i for i in remaining if _check_pair(call, expected[i], tools).ok), None)
         if hit is not None:
             remaining.remove(hit)
             matched += 1
+            continue
+        failure = _validate_schema(call, tools[call.name])
+        if failure:
+            return CallCheck(False, failure.error_type, f"later call: {failure.reason}", matched, n_exp)
     if parse_errors:
         reason = f"first call matched, but there was also a {_parse_reason(parse_errors)}"
         return CallCheck(False, "parse_error", reason, matched, n_exp)

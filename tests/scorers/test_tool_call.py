@@ -122,8 +122,12 @@ def test_param_in_schema_but_not_in_expected_is_not_checked() -> None:
     assert check_calls([alarm(label="anything")], [{"set_alarm": {"hour": [6], "minute": [30]}}], TOOLS).passed
 
 
-def test_null_optional_param_counts_as_omitted() -> None:
-    assert check_calls([alarm(label=None)], [ALARM_6_30], TOOLS).passed
+def test_null_optional_param_is_wrong_type_like_bfcl() -> None:
+    # BFCL's type_checker: type(None) is not str, and the possible answer's type (of "") is unknown.
+    result = check_calls([alarm(label=None)], [ALARM_6_30], TOOLS)
+    assert not result.passed
+    assert result.error_type == "wrong_type"
+    assert result.reason == "set_alarm: label expected string, got null"
 
 
 def test_int_accepted_for_float_and_numbers_compare_numerically() -> None:
@@ -429,3 +433,195 @@ def test_a_400_digit_integer_argument_fails_instead_of_crashing() -> None:
     huge = int("1" * 400)
     assert _values_equal(huge, huge) and not _values_equal(huge, 6)
     assert not _values_equal(huge, 6.0)  # int -> float overflows: not equal, no OverflowError
+
+
+# --- BFCL parity: dict params, many parallel calls, null arguments ---------------------------------
+
+GRADE_TOOLS: list[dict[str, Any]] = [  # BFCL multiple_9 (one of its three functions, description shortened)
+    {
+        "type": "function",
+        "function": {
+            "name": "calculate_average",
+            "description": "This function calculates the average grade across different subjects.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "gradeDict": {
+                        "type": "object",
+                        "description": "A dictionary where keys represent subjects and values represent scores",
+                    }
+                },
+                "required": ["gradeDict"],
+            },
+        },
+    }
+]
+GRADES = {"calculate_average": {"gradeDict": [{"math": [90], "science": [75], "history": [82], "music": [89]}]}}
+
+
+def test_dict_param_compares_each_key_with_its_accepted_values() -> None:
+    call = ToolCall("calculate_average", {"gradeDict": {"math": 90, "science": 75, "history": 82, "music": 89}})
+    assert check_calls([call], [GRADES], GRADE_TOOLS).passed
+    several = [{"calculate_average": {"gradeDict": [{"math": [90, 95], "art": ["", 70]}]}}]
+    assert check_calls([ToolCall("calculate_average", {"gradeDict": {"math": 95}})], several, GRADE_TOOLS).passed
+    result = check_calls([ToolCall("calculate_average", {"gradeDict": {"math": 80}})], several, GRADE_TOOLS)
+    assert result.reason == "calculate_average: gradeDict.math expected one of [90, 95], got 80"
+
+
+def test_dict_values_wrapped_in_lists_fail_like_bfcl() -> None:
+    # multiple_9: the accepted-value lists echoed back as the value; BFCL's dict_checker fails this.
+    wrapped = {"math": [90], "science": [75], "history": [82], "music": [89]}
+    result = check_calls([ToolCall("calculate_average", {"gradeDict": wrapped})], [GRADES], GRADE_TOOLS)
+    assert not result.passed
+    assert result.error_type == "wrong_value"
+    assert result.reason == "calculate_average: gradeDict.math expected 90, got [90]"
+
+
+def test_dict_with_a_wrong_missing_or_extra_key_fails() -> None:
+    for value, why in (
+        ({"math": 91, "science": 75, "history": 82, "music": 89}, "math expected 90, got 91"),
+        ({"math": 90, "science": 75, "history": 82}, "music expected but missing"),
+        (
+            {"math": 90, "science": 75, "history": 82, "music": 89, "art": 70},
+            "art is not an expected key (expected: math, science, history, music)",
+        ),
+    ):
+        result = check_calls([ToolCall("calculate_average", {"gradeDict": value})], [GRADES], GRADE_TOOLS)
+        assert result.error_type == "wrong_value", value
+        assert result.reason == f"calculate_average: gradeDict.{why}"
+
+
+def test_list_of_dicts_with_wrapped_values_fails() -> None:
+    expected = [{"calc_area": {"base": [1.0], "extra": [[{"unit": ["m"]}, {"unit": ["cm"]}]]}}]
+    good = ToolCall("calc_area", {"base": 1.0, "extra": [{"unit": "m"}, {"unit": "cm"}]})
+    assert check_calls([good], expected, TOOLS).passed
+    wrapped = ToolCall("calc_area", {"base": 1.0, "extra": [{"unit": ["m"]}, {"unit": ["cm"]}]})
+    assert check_calls([wrapped], expected, TOOLS).error_type == "wrong_value"
+
+
+STOCK_TOOLS: list[dict[str, Any]] = [  # BFCL parallel_180, by value
+    {
+        "type": "function",
+        "function": {
+            "name": "stock_price",
+            "description": "Get stock price data for a given company over a specified number of days.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "company": {"type": "string", "description": "The company name."},
+                    "days": {"type": "integer", "description": "The number of previous days to retrieve data for."},
+                    "data_type": {
+                        "type": "string",
+                        "description": "The type of price data to retrieve (e.g., 'Open', 'Close', 'High', 'Low'). "
+                        "Default is 'Close'.",
+                    },
+                },
+                "required": ["company", "days"],
+            },
+        },
+    }
+]
+COMPANIES = ("Microsoft", "Apple", "Google")
+PRICES = ("Open", "Close", "High")
+STOCKS_9 = [{"stock_price": {"company": [c], "days": [30], "data_type": [d, ""]}} for c in COMPANIES for d in PRICES]
+
+
+def stock(company: str, data_type: str | None = None) -> ToolCall:
+    args: dict[str, Any] = {"company": company, "days": 30}
+    return ToolCall("stock_price", args if data_type is None else {**args, "data_type": data_type})
+
+
+def test_nine_parallel_calls_pass_when_only_a_full_matching_pairs_them() -> None:
+    # The call that leaves data_type out (it may: "" is accepted everywhere) must pair with "Close"; taking
+    # it for "Open", as first-fit pairing does, leaves the explicit "Open" call with nothing to match.
+    calls = [call for c in COMPANIES for call in (stock(c), stock(c, "Open"), stock(c, "High"))]
+    result = check_calls(calls, STOCKS_9, STOCK_TOOLS)
+    assert result.passed, result.reason
+    assert (result.matched, result.expected) == (9, 9)
+    assert check_calls(list(reversed(calls)), STOCKS_9, STOCK_TOOLS).passed
+
+
+def test_nine_parallel_calls_without_a_full_matching_name_the_first_unmatched_call() -> None:
+    calls = [call for c in COMPANIES for call in (stock(c), stock(c, "Open"), stock(c, "High"))]
+    calls[2] = stock("Microsoft", "Low")  # now nothing can cover Microsoft/High
+    result = check_calls(calls, STOCKS_9, STOCK_TOOLS)
+    assert not result.passed
+    assert (result.error_type, result.matched) == ("wrong_value", 8)
+    assert result.reason == 'stock_price: data_type expected one of ["High"], got "Low"'
+
+
+def test_nine_expected_calls_and_ten_made_is_wrong_count_with_all_matched() -> None:
+    calls = [call for c in COMPANIES for call in (stock(c), stock(c, "Open"), stock(c, "High"))]
+    result = check_calls([*calls, stock("Apple", "Low")], STOCKS_9, STOCK_TOOLS)
+    assert (result.error_type, result.matched) == ("wrong_count", 9)
+    assert "also" not in result.reason
+
+
+POWER_TOOLS: list[dict[str, Any]] = [  # BFCL parallel_152, by value
+    {
+        "type": "function",
+        "function": {
+            "name": "math_power",
+            "description": "Calculate the power of one number raised to another.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "base": {"type": "integer", "description": "The base number."},
+                    "exponent": {"type": "integer", "description": "The exponent."},
+                    "mod": {"type": "number", "description": "The modulus. Default is None."},
+                },
+                "required": ["base", "exponent"],
+            },
+        },
+    }
+]
+
+
+def test_null_passes_when_the_accepted_values_give_null() -> None:
+    expected = [{"math_power": {"base": [3], "exponent": [5], "mod": ["", None]}}]
+    assert check_calls([ToolCall("math_power", {"base": 3, "exponent": 5, "mod": None})], expected, POWER_TOOLS).passed
+    assert check_calls([ToolCall("math_power", {"base": 3, "exponent": 5})], expected, POWER_TOOLS).passed
+    required = [{"math_power": {"base": [None], "exponent": [5]}}]
+    assert check_calls([ToolCall("math_power", {"base": None, "exponent": 5})], required, POWER_TOOLS).passed
+
+
+def test_null_is_wrong_type_unless_null_is_the_first_accepted_value() -> None:
+    # BFCL takes the possible answer's type from its first value other than "": here float, so null is
+    # a type error even though None is listed later.
+    expected = [{"math_power": {"base": [3], "exponent": [5], "mod": ["", 7.0, None]}}]
+    result = check_calls([ToolCall("math_power", {"base": 3, "exponent": 5, "mod": None})], expected, POWER_TOOLS)
+    assert (result.error_type, result.reason) == ("wrong_type", "math_power: mod expected number, got null")
+
+
+def test_null_required_param_and_null_for_any_are_wrong_type() -> None:
+    result = check_calls([ToolCall("set_alarm", {"hour": None, "minute": 30})], [ALARM_6_30], TOOLS)
+    assert (result.error_type, result.reason) == ("wrong_type", "set_alarm: hour expected integer, got null")
+    result = check_calls([ToolCall("calc_area", {"base": 1.0, "extra": None})], [{"calc_area": {}}], TOOLS)
+    assert (result.error_type, result.reason) == ("wrong_type", "calc_area: extra expected any, got null")
+
+
+def test_null_allowed_by_the_schema_passes() -> None:
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": "f",
+                "parameters": {
+                    "type": "object",
+                    "properties": {"a": {"type": "string", "nullable": True}, "b": {"type": ["string", "null"]}},
+                },
+            },
+        }
+    ]
+    assert check_calls([ToolCall("f", {"a": None, "b": None})], [{"f": {}}], tools).passed
+
+
+def test_chain_later_call_with_null_argument() -> None:
+    expected = [ALARM_6_30, {"math_power": {"base": [2], "exponent": [3], "mod": ["", None]}}]
+    tools = TOOLS + POWER_TOOLS
+    later = ToolCall("math_power", {"base": 2, "exponent": 3, "mod": None})
+    result = check_calls([alarm(), later], expected, tools, match="chain")
+    assert result.passed and result.matched == 2
+    bad = check_calls([alarm(), alarm(label=None)], expected, tools, match="chain")
+    assert (bad.error_type, bad.matched) == ("wrong_type", 1)
+    assert bad.reason == "later call: set_alarm: label expected string, got null"
