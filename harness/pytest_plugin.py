@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from harness.errors import EXIT_GATE_FAILED, EXIT_OK, HarnessError
+from harness.pool import case_key
 from harness.results import strip_control
 from harness.runner import describe_failure
 from harness.session import HarnessSession, RunOptions
@@ -157,20 +158,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def _suite_files_under(config: pytest.Config) -> bool:
-    """Whether the paths pytest was given hold a suite.yaml (so this run scores a model)."""
+def _suite_files_given(config: pytest.Config) -> list[Path]:
+    """The suite.yaml files under the paths pytest was given (``path::node`` ids count as their file)."""
+    out: list[Path] = []
     for arg in config.args:
         path = Path(str(arg).split("::", 1)[0])
-        if path.name == SUITE_FILE or (path.is_dir() and next(path.rglob(SUITE_FILE), None) is not None):
-            return True
-    return False
+        if path.name == SUITE_FILE:
+            out.append(path)
+        elif path.is_dir():
+            out.extend(sorted(path.rglob(SUITE_FILE)))
+    return out
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "harness_case: a case collected from a suite.yaml (set by the harness)")
     if hasattr(config, "workerinput"):
         return  # an xdist worker: the main process owns results and gates
-    if getattr(config.option, "numprocesses", None) and _suite_files_under(config):
+    if getattr(config.option, "numprocesses", None) and _suite_files_given(config):
         raise pytest.UsageError(
             "pytest-xdist (-n) cannot score suites: one run owns one results directory and its model workers; "
             "use --workers N to score cases in parallel"
@@ -353,12 +357,7 @@ def _selection(config: pytest.Config, cases: list[CaseItem]) -> dict[str, Any]:
         per_suite[name]["in_sets"] = sum(1 for c in suite.cases if c.case_set in sets)
     partial_suites = sorted(n for n, c in per_suite.items() if c["selected"] < c["in_sets"])
     collected = {item.suite.path.resolve() for item in cases}
-    skipped_files = sorted(
-        str(p)
-        for arg in config.args
-        for p in _suite_paths(Path(str(arg).split("::", 1)[0]))
-        if p.resolve() not in collected
-    )
+    skipped_files = sorted(str(p) for p in _suite_files_given(config) if p.resolve() not in collected)
     options = {
         "k": config.option.keyword or None,
         "m": config.option.markexpr or None,
@@ -375,14 +374,8 @@ def _selection(config: pytest.Config, cases: list[CaseItem]) -> dict[str, Any]:
         "partial_suites": partial_suites,
         "suite_files_not_collected": skipped_files,
         "options": {k: v for k, v in options.items() if v is not None and v is not False},
-        "selected": [f"{item.case.suite}/{item.case.id}" for item in cases],
+        "selected": [case_key(item.case) for item in cases],
     }
-
-
-def _suite_paths(path: Path) -> list[Path]:
-    if path.name == SUITE_FILE:
-        return [path]
-    return sorted(path.rglob(SUITE_FILE)) if path.is_dir() else []
 
 
 class _OtherFailures:

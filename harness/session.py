@@ -35,7 +35,7 @@ from harness.results import (
 from harness.runner import run_case
 from harness.scoring import ScoringContext
 from harness.suite import Case, Suite
-from harness.summary import Summary, build_summary, judge_agreement
+from harness.summary import Summary, judge_agreement
 from harness.verdict import check_gate_names, judge_run, suite_manifest_entry
 
 
@@ -109,7 +109,6 @@ class HarnessSession:
     notices: list[str] = field(default_factory=list)  # one-line messages for the terminal (e.g. a fallback)
     pool: CasePool | None = None
     kept: dict[str, dict[str, Any]] = field(default_factory=dict)  # --resume: records kept from the old run
-    manifest_model_sha: str = ""
     _start: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -135,10 +134,11 @@ class HarnessSession:
         if opt.resume and opt.results_overwrite:
             raise ConfigError("--resume keeps the run in --results; --results-overwrite would discard it: pick one")
 
-    def _open_backends(self, load_opts: LoadOptions, n: int, log_dir: Path) -> None:
+    def _open_backends(
+        self, load_opts: LoadOptions, n: int, log_dir: Path, judge_ref: ModelRef | None, summ_ref: ModelRef | None
+    ) -> None:
         """Open the model under test ``n`` times (in parallel), the judge and the summarizer once each."""
         assert self.ref is not None
-        opt = self.options
         opened: list[Backend] = []
         try:
             with ThreadPoolExecutor(max_workers=n) as ex:
@@ -151,13 +151,11 @@ class HarnessSession:
                         errors.append(exc)
                 if errors:
                     raise errors[0]
-            if opt.judge:
-                judge_ref = resolve_model(opt.judge)
-                self.judge = open_model(
-                    judge_ref, replace(load_opts, chat_template=opt.judge_chat_template), log_dir, "judge"
-                )
-            if opt.summarizer:
-                self.summarizer = open_model(resolve_model(opt.summarizer), load_opts, log_dir, "summarizer")
+            if judge_ref is not None:
+                judge_opts = replace(load_opts, chat_template=self.options.judge_chat_template)
+                self.judge = open_model(judge_ref, judge_opts, log_dir, "judge")
+            if summ_ref is not None:
+                self.summarizer = open_model(summ_ref, load_opts, log_dir, "summarizer")
         except BaseException:
             for helper in (*opened, self.judge, self.summarizer):
                 if helper is not None:
@@ -168,19 +166,18 @@ class HarnessSession:
         for b in (*opened[:1], self.judge, self.summarizer):
             self.notices.extend(getattr(b, "notices", []) or [])
 
-    def _load_resume(self, writer: ResultWriter, selected: set[str]) -> dict[str, Any]:
-        """Read the run to carry on; keep its finished (passed/failed) records of selected cases."""
+    def _load_resume(self, writer: ResultWriter, selected: set[str], new_sha: str) -> dict[str, Any]:
+        """Read the run to carry on (it must have scored the model of sha256 ``new_sha``); keep its finished
+        (passed/failed) records of selected cases."""
         old = read_manifest(writer.directory)
-        assert self.ref is not None
         old_sha = (old.get("model") or {}).get("model_sha256")
-        new_sha = self.manifest_model_sha
-        if old_sha and new_sha and old_sha != new_sha:
+        if old_sha and old_sha != new_sha:
             raise ConfigError(
                 f"--resume {writer.directory}: that run scored another model (sha256 {old_sha[:12]}, this one "
                 f"{new_sha[:12]}); resume with the same --model or start a new --results DIR"
             )
         for r in read_results(writer.directory):
-            key = f"{r.get('suite')}/{r.get('case_id')}"
+            key = f"{r.get('suite')}/{r.get('case_id')}"  # harness.pool.case_key of the record's case
             if key in selected and r.get("outcome") in ("passed", "failed"):
                 self.kept[key] = r
         return old
@@ -208,10 +205,12 @@ class HarnessSession:
         if self.ref.kind == "gguf":
             inspect_gguf(self.ref.path)  # a bad file is one line now, before any worker starts
         _check_writable(writer.directory)
-        self.manifest_model_sha = sha256_file(self.ref.path)
+        model_sha = sha256_file(self.ref.path)
+        judge_ref = resolve_model(opt.judge) if opt.judge else None
+        summ_ref = resolve_model(opt.summarizer) if opt.summarizer else None
         old_manifest: dict[str, Any] | None = None
         if opt.resume:
-            old_manifest = self._load_resume(writer, selected_keys)
+            old_manifest = self._load_resume(writer, selected_keys, model_sha)
         load_opts = LoadOptions(
             n_ctx=opt.n_ctx,
             n_threads=opt.n_threads,
@@ -222,22 +221,20 @@ class HarnessSession:
         n_workers = opt.workers or default_workers(self.ref.kind, opt.n_threads)
         to_run = n_cases - len(self.kept)
         n_workers = max(1, min(n_workers, to_run)) if to_run > 0 else 1
-        self._open_backends(load_opts, n_workers, writer.directory / "workers")
+        self._open_backends(load_opts, n_workers, writer.directory / "workers", judge_ref, summ_ref)
         assert self.backend is not None
         judge_info: dict[str, Any] | None = None
         summarizer_info: dict[str, Any] | None = None
         try:
-            if self.judge is not None and opt.judge:
-                judge_ref = resolve_model(opt.judge)
+            if self.judge is not None and judge_ref is not None:
                 judge_info = {
                     "spec": opt.judge,
                     "path": str(judge_ref.path),
                     "model_sha256": sha256_file(judge_ref.path),
                     **self.judge.describe(),
                 }
-            if self.summarizer is not None and opt.summarizer:
-                summ_path = resolve_model(opt.summarizer).path
-                summarizer_info = {"spec": opt.summarizer, "path": str(summ_path), **self.summarizer.describe()}
+            if self.summarizer is not None and summ_ref is not None:
+                summarizer_info = {"spec": opt.summarizer, "path": str(summ_ref.path), **self.summarizer.describe()}
             if opt.resume:
                 writer.open_resume(list(self.kept.values()))
             else:
@@ -260,7 +257,7 @@ class HarnessSession:
                 "source": self.ref.source,
                 "kind": self.ref.kind,
                 "size_bytes": size,
-                "model_sha256": self.manifest_model_sha,
+                "model_sha256": model_sha,
                 **self.backend.describe(),
             },
             "decoding": self.base_params().to_dict() | {"max_tokens": "per suite (see suites)"},
@@ -308,7 +305,7 @@ class HarnessSession:
     def skip_case(self, case: Case, missing: str) -> None:
         """List a case the model cannot run in the manifest's ``cases_skipped``, so the run still counts as
         complete (every selected case is either recorded or listed here)."""
-        self.manifest.setdefault("cases_skipped", []).append({"case": f"{case.suite}/{case.id}", "needs": missing})
+        self.manifest.setdefault("cases_skipped", []).append({"case": case_key(case), "needs": missing})
 
     def _run_one(self, backend: Backend, case: Case, suite_version: str, nodeid: str) -> dict[str, Any]:
         ctx = ScoringContext(judge=self.judge, summarizer=self.summarizer)
@@ -399,7 +396,7 @@ class HarnessSession:
             exit_code=None if interrupted else code,
         )
         write_json_atomic(self.writer.directory / MANIFEST_FILE, self.manifest)
-        self.summary = build_summary(self.manifest, records, gate_results, self.writer.directory)
+        self.summary = Summary(self.manifest, verdict.stats, gate_results, self.writer.directory)
         return code
 
 
