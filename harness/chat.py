@@ -169,11 +169,13 @@ def _template_range(*args: int) -> _BoundedRange:
 def _bounded_filter(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     """A Jinja filter that checks the budget before (its arguments) and after (its result) it runs."""
 
+    is_replace = name == "replace"  # decided once, not on every call
+
     @functools.wraps(fn)  # keeps jinja_pass_arg (pass_context & co.)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         _check_deadline()
         _check_args(args, kwargs)
-        if name == "replace":
+        if is_replace:
             values = [a for a in args if isinstance(a, str)]
             if len(values) >= 3:
                 _check_replace(*values[-3:])

@@ -51,14 +51,17 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _LINE_ESCAPES = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
-def _finite(obj: Any) -> Any:
-    """``obj`` with every non-finite float (NaN, ±Infinity) replaced by None, at any depth."""
+def _json_safe(obj: Any) -> Any:
+    """``obj`` with every non-finite float (NaN, ±Infinity) replaced by None and every lone surrogate in a
+    string (keys included) by U+FFFD, at any depth (tuples become lists, as JSON writes them)."""
+    if isinstance(obj, str):
+        return _SURROGATE.sub("\ufffd", obj)
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
     if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
+        return {(_SURROGATE.sub("\ufffd", k) if isinstance(k, str) else k): _json_safe(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [_finite(v) for v in obj]
+        return [_json_safe(v) for v in obj]
     return obj
 
 
@@ -73,18 +76,8 @@ def dumps_line(obj: Any) -> str:
     try:
         text = json.dumps(obj, ensure_ascii=False, allow_nan=False, default=str)
     except ValueError:  # a NaN or an Infinity somewhere: walk the object only when there is one
-        text = json.dumps(_finite(obj), ensure_ascii=False, allow_nan=False, default=str)
+        text = json.dumps(_json_safe(obj), ensure_ascii=False, allow_nan=False, default=str)
     return _UNSAFE_IN_LINE.sub(_line_safe, text)
-
-
-def _no_surrogates(obj: Any) -> Any:
-    if isinstance(obj, str):
-        return _SURROGATE.sub("\ufffd", obj)
-    if isinstance(obj, dict):
-        return {_no_surrogates(k): _no_surrogates(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_no_surrogates(v) for v in obj]
-    return obj
 
 
 def _null_constant(_name: str) -> None:
@@ -95,7 +88,7 @@ def loads_line(line: str) -> Any:
     """One JSONL line parsed; ``NaN``/``Infinity`` tokens (older files) read as None and lone surrogates
     (``\\udXXX`` escapes) as U+FFFD. Invalid JSON raises ``json.JSONDecodeError`` for the caller to word."""
     obj = json.loads(line, parse_constant=_null_constant)
-    return _no_surrogates(obj) if _SURROGATE_ESCAPE.search(line) else obj
+    return _json_safe(obj) if _SURROGATE_ESCAPE.search(line) else obj
 
 
 def split_jsonl(text: str) -> list[str]:
@@ -194,7 +187,7 @@ def write_text_atomic(path: Path, text: str) -> None:
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write ``data`` as strict JSON that always encodes (non-finite floats as null, lone surrogates as
     U+FFFD) to ``path``, atomically (:func:`write_text_atomic`)."""
-    clean = _no_surrogates(_finite(data))
+    clean = _json_safe(data)
     write_text_atomic(path, json.dumps(clean, indent=2, ensure_ascii=False, allow_nan=False, default=str) + "\n")
 
 

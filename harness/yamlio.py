@@ -67,12 +67,10 @@ def expanded_size(root: yaml.Node, limit: int = MAX_EXPANDED_NODES) -> int:
                 raise ValueError(f"aliases expand it to more than {limit:,} nodes")
             sizes[key] = size
             continue
-        if key in pending:
-            raise ValueError("an alias refers to a node that contains it (a recursive structure)")
-        pending.add(key)
+        pending.add(key)  # pending: the node being walked and its ancestors
         stack.append((node, True))
         for child in children:
-            if id(child) in pending and id(child) not in sizes:
+            if id(child) in pending:
                 raise ValueError("an alias refers to a node that contains it (a recursive structure)")
             if id(child) not in sizes:
                 stack.append((child, False))

@@ -50,11 +50,16 @@ def md_cell(value: object, limit: int | None = None) -> str:
     return _MD_BREAK.sub("<br>", text)
 
 
+def _one_line(value: object) -> str:
+    """``value`` as text on one line: line breaks become spaces, other controls U+FFFD (nothing escaped)."""
+    return _MD_BREAK.sub(" ", _MD_INVISIBLE.sub("\ufffd", "" if value is None else str(value)))
+
+
 def md_code(value: object) -> str:
     """``value`` as an inline code span shown verbatim (a file name, a command): the fence is one backtick
     longer than any run inside, line breaks become spaces and controls U+FFFD, so the span cannot be
     closed early or spill into the following lines. Inside a span Markdown renders no HTML."""
-    text = _MD_BREAK.sub(" ", _MD_INVISIBLE.sub("\ufffd", "" if value is None else str(value)))
+    text = _one_line(value)
     longest = max((len(m) for m in re.findall("`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith(("`", " ")) or text.endswith(("`", " ")) else ""
@@ -65,8 +70,7 @@ def sh_word(value: object) -> str:
     """``value`` as one shell word for a command shown in a fenced code block of a card or a report
     (``llama-cli -m NAME``): quoted when needed, so pasting the command cannot run a second one, and on
     one line (breaks become spaces, controls U+FFFD), so it cannot close the fence."""
-    text = _MD_BREAK.sub(" ", _MD_INVISIBLE.sub("\ufffd", "" if value is None else str(value)))
-    return shlex.quote(text)
+    return shlex.quote(_one_line(value))
 
 
 def csv_cell(value: object) -> object:

@@ -93,8 +93,7 @@ def test_reply_with_line_separator_or_surrogate_survives_write_read_report(
     reply = f"ribbit{char}=1+1"
     run_dir = _scored_run(tmp_path, {"c1": reply, "c2": "croak"})
     raw = (run_dir / RESULTS_FILE).read_bytes()
-    raw.decode("utf-8")  # strict: valid UTF-8
-    text = raw.decode("utf-8")
+    text = raw.decode("utf-8")  # strict: valid UTF-8
     # Any reader, splitlines() included, sees exactly one line per case.
     assert len(text.splitlines()) == 2 and text.count("\n") == 2
     records = read_results(run_dir)

