@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.gates import GateResult, SuiteStats, suite_stats
+from harness.gates import GateResult, SuiteStats
 from harness.results import strip_control
 from harness.verdict import EXIT_WORDS, VERDICT, partial_note
 
@@ -17,12 +17,6 @@ class Summary:
     stats: dict[str, SuiteStats]
     gates: list[GateResult]
     directory: Path
-
-
-def build_summary(
-    manifest: dict[str, Any], records: list[dict[str, Any]], gates: list[GateResult], directory: Path
-) -> Summary:
-    return Summary(manifest, suite_stats(records), gates, directory)
 
 
 def judge_agreement(records: list[dict[str, Any]]) -> dict[str, tuple[int, int]]:

@@ -106,7 +106,6 @@ class Verdict:
     selected: int | None
     available: int | None  # cases the run's suites hold in its case sets (the M of "N of M"); None: unknown
     per_suite: dict[str, tuple[int, int | None]] = field(default_factory=dict)  # suite -> (covered, available)
-    selection: dict[str, Any] = field(default_factory=dict)
 
     @property
     def trusted(self) -> bool:
@@ -326,10 +325,10 @@ def judge_run(
             f"{subject}: {errored} of {len(records)} cases errored ({err:.0%}), above max_error_rate "
             f"{config.max_error_rate:.0%}; fix the back end, model or scorer named in the errors and rerun."
         )
-    selection = _dict(manifest.get(SELECTION))
     if partial and not allow_partial:
+        selection = _selection_text(_dict(manifest.get(SELECTION)))
         reasons.append(
-            f"{subject} is partial: {case_count(selected, available)}{_selection_text(selection)}; gates on some "
+            f"{subject} is partial: {case_count(selected, available)}{selection}; gates on some "
             f"cases do not vouch for the suites: {ALLOW_PARTIAL_HINT}."
         )
     untrusted = bool(reasons)
@@ -352,7 +351,6 @@ def judge_run(
         selected=selected,
         available=available,
         per_suite=per_suite,
-        selection=dict(selection),
     )
 
 
@@ -388,19 +386,9 @@ def known_suites(root: Path) -> list[SuiteNames]:
     """The names of every suite in the suites directory under ``root`` (``root/suites/*/suite.yaml``), loaded
     with their judge checks. A suite that does not load still counts as existing (by its ``name:``, else its
     folder's name), with its categories and checks unchecked: a broken suite nobody runs must not stop a run
-    of another one (running it reports its own error). Cached while no file under the suites changes."""
-    paths = suite_files(root)
-    key = tuple(
-        (str(f), st.st_mtime_ns, st.st_size)
-        for path in paths
-        for f in sorted(path.parent.rglob("*"))
-        if f.is_file() and (st := f.stat())
-    )
-    cached = _KNOWN_CACHE.get(str(root.resolve()))
-    if cached is not None and cached[0] == key:
-        return list(cached[1])
+    of another one (running it reports its own error)."""
     out = []
-    for path in paths:
+    for path in suite_files(root):
         try:
             out.append(SuiteNames.of(load_suite(path, judge=True)))
         except HarnessError:
@@ -410,11 +398,7 @@ def known_suites(root: Path) -> list[SuiteNames]:
                 raw = None
             name = raw.get("name") if isinstance(raw, dict) and isinstance(raw.get("name"), str) else None
             out.append(SuiteNames(name or path.parent.name, None, None))
-    _KNOWN_CACHE[str(root.resolve())] = (key, tuple(out))
     return out
-
-
-_KNOWN_CACHE: dict[str, tuple[tuple[tuple[str, int, int], ...], tuple[SuiteNames, ...]]] = {}
 
 
 def _merge(names: Iterable[SuiteNames]) -> dict[str, SuiteNames]:
@@ -477,11 +461,12 @@ def check_gate_names(
 ) -> None:
     """Refuse (ConfigError, one line with a "did you mean") a gate naming a suite, category or check that
     exists nowhere. Known: ``suites`` (the run's, as loaded) plus, when ``rootdir`` is given, every suite
-    under it (:func:`known_suites`). A gate for a known suite this run does not select is fine: one gate
-    file serves every run. Categories are those of all the suite's cases, in every case set; checks are the
-    names its cases record (judge checks and compression's task checks included)."""
+    under it (:func:`known_suites`, loaded only when a gate names a suite outside ``suites``). A gate for a
+    known suite this run does not select is fine: one gate file serves every run. Categories are those of
+    all the suite's cases, in every case set; checks are the names its cases record (judge checks and
+    compression's task checks included)."""
     names = [s if isinstance(s, SuiteNames) else SuiteNames.of(s) for s in suites]
-    if rootdir is not None:
+    if rootdir is not None and not set(config.suites) <= {n.suite for n in names}:
         names += known_suites(rootdir)
     known = _merge(names)
     for suite in config.suites:

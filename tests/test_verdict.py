@@ -313,6 +313,20 @@ def test_known_suites_counts_a_broken_suite_as_existing(tmp_path: Path) -> None:
         check_gate_names(gate_config({"suites": {"goood": {"pass_rate": 1}}}), [], tmp_path)
 
 
+def test_suites_directory_is_read_only_for_a_gate_outside_the_run(
+    monkeypatch: pytest.MonkeyPatch, repo_suites: dict[str, Any]
+) -> None:
+    import harness.verdict
+
+    loaded: list[Path] = []
+    monkeypatch.setattr(harness.verdict, "known_suites", lambda root: loaded.append(root) or [])
+    check_gate_names(gate_config({"suites": {"josi": {"pass_rate": 1}}}), [repo_suites["josi"]], REPO)
+    assert loaded == []
+    with pytest.raises(ConfigError, match="'pokkit', which does not exist"):
+        check_gate_names(gate_config({"suites": {"pokkit": {"pass_rate": 1}}}), [repo_suites["josi"]], REPO)
+    assert loaded == [REPO]
+
+
 def test_repo_gate_file_names_all_exist() -> None:
     check_gate_names(load_gates(REPO / "suites" / "gates.yaml"), [], REPO)
 

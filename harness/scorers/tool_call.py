@@ -163,15 +163,7 @@ def _dict_matches_possible_answer(actual: dict[str, Any], accepted: dict[str, li
     """BFCL's dict_checker: each key maps to a list of accepted values for that key, ``""`` meaning the
     key may be left out. The model's value for a key is compared with each accepted value, never with the
     list itself, so ``{"math": [90]}`` does not match ``{"math": [90]}`` (only ``{"math": 90}`` does)."""
-    if any(k not in accepted for k in actual):
-        return False
-    for key, options in accepted.items():
-        if key not in actual:
-            if "" not in options:
-                return False
-        elif not any(_values_equal(actual[key], option) for option in options):
-            return False
-    return True
+    return _dict_problem(actual, accepted) is None
 
 
 def _is_possible_answer_dict(value: Any) -> bool:
