@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from harness.backends.base import Backend, GenerationParams, LoadOptions
@@ -28,6 +27,7 @@ from harness.backends.worker import WorkerBackend
 from harness.chat import inline_tools
 from harness.models import ModelRef, inspect_gguf, resolve_model
 from harness.pool import CasePool, prefix_key
+from harness.results import proc_status_mb
 from harness.runner import case_params
 from harness.suite import Case, load_suite
 
@@ -35,20 +35,10 @@ SUITES = Path(__file__).parents[1] / "suites"
 BASE = GenerationParams(max_tokens=200)
 
 
-def timed(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
-def peak_rss_mb(pid: int | None) -> float:
-    """VmHWM (peak resident set) of ``pid`` in MiB, from /proc."""
-    if pid is None:
-        return float("nan")
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def status_mb(pid: int | str | None, field: str) -> float:
+    """``harness.results.proc_status_mb``, NaN where it cannot be read (so the table still prints)."""
+    value = proc_status_mb(pid, field)
+    return float("nan") if value is None else value
 
 
 def naive(ref: ModelRef, cases: list[Case], threads: int, n_ctx: int) -> tuple[float, float, int]:
@@ -123,9 +113,9 @@ def speed(ref: ModelRef, case: Case, threads: int, reps: int) -> dict[bool, tupl
     backends: dict[bool, LlamaCppBackend] = {}
     extra_mb: dict[bool, float] = {}
     for repack in (True, False):
-        before = rss_anon_mb()
+        before = status_mb("self", "RssAnon")
         backends[repack] = LlamaCppBackend(ref, LoadOptions(n_ctx=4096, n_threads=threads, extra={"repack": repack}))
-        extra_mb[repack] = rss_anon_mb() - before
+        extra_mb[repack] = status_mb("self", "RssAnon") - before
     best = {r: (0.0, 0.0) for r in backends}
     try:
         for _ in range(reps):
@@ -142,13 +132,6 @@ def speed(ref: ModelRef, case: Case, threads: int, reps: int) -> dict[bool, tupl
     return {r: (*best[r], extra_mb[r]) for r in backends}
 
 
-def rss_anon_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("RssAnon:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def run_all(ref: ModelRef, cases: list[Case], options: LoadOptions, args: argparse.Namespace) -> None:
     """(a), (b) and (c): the table of run times, ratios and peak RSS."""
     load_a, run_a, prompt_a = naive(ref, cases, args.threads, args.n_ctx)
@@ -157,14 +140,14 @@ def run_all(ref: ModelRef, cases: list[Case], options: LoadOptions, args: argpar
     one = WorkerBackend(ref, options)
     load_b = time.perf_counter() - start
     run_b, eval_b, _ = run_pool([one], cases)
-    rss_b = peak_rss_mb(one.pid)
+    rss_b = status_mb(one.pid, "VmHWM")
     one.close()
 
     start = time.perf_counter()
     pair = [WorkerBackend(ref, options, label=f"model-{i}") for i in range(2)]
     load_c = time.perf_counter() - start
     run_c, eval_c, pool = run_pool(pair, cases)
-    rss_c = [peak_rss_mb(w.pid) for w in pair]
+    rss_c = [status_mb(w.pid, "VmHWM") for w in pair]
     for w in pair:
         w.close()
     planned = "+".join(str(len(q)) for q in pool.queues)

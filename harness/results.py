@@ -162,6 +162,22 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def proc_status_mb(pid: int | str | None, field: str = "VmHWM") -> float | None:
+    """A kB field of another process's ``/proc/<pid>/status`` in MiB (``VmHWM``: its peak resident memory,
+    ``RssAnon``: its anonymous memory now; ``pid`` "self" is this process); None where there is no such process or
+    field (not Linux)."""
+    if pid is None:
+        return None
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
 def peak_rss_mb() -> float:
     """Peak resident memory of this process in MiB (ru_maxrss is KiB on Linux, bytes on macOS)."""
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -27,6 +27,7 @@ from harness.results import (
     RESULTS_FILE,
     ResultWriter,
     peak_rss_mb,
+    proc_status_mb,
     read_manifest,
     read_results,
     utc_now,
@@ -419,12 +420,7 @@ def _process_stats(backend: Backend) -> dict[str, Any] | None:
     if not isinstance(worker, dict):
         return None
     out = {"label": getattr(backend, "label", None), **worker}
-    pid = getattr(backend, "pid", None)
-    try:
-        status = Path(f"/proc/{pid}/status").read_text() if pid else ""
-    except OSError:
-        status = ""
-    for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            out["peak_rss_mb"] = round(int(line.split()[1]) / 1024, 1)
+    peak = proc_status_mb(getattr(backend, "pid", None))
+    if peak is not None:
+        out["peak_rss_mb"] = round(peak, 1)
     return out

@@ -33,11 +33,11 @@ import argparse
 import atexit
 import contextlib
 import ctypes
+import dataclasses
 import faulthandler
 import itertools
 import os
 import pickle
-import re
 import resource
 import select
 import signal
@@ -54,6 +54,7 @@ import harness.errors as errors
 from harness.backends.base import GenerationParams, LoadOptions
 from harness.errors import BackendError, HarnessError, ModelLoadError
 from harness.models import ModelRef
+from harness.results import strip_control
 from harness.types import Completion, Message, ToolSchema
 
 CRASH_ENV = "HARNESS_WORKER_CRASH"
@@ -66,7 +67,6 @@ PROBE_MESSAGES: list[Message] = [{"role": "user", "content": "Say hi."}]
 PROBE_PARAMS = GenerationParams(max_tokens=4, timeout_s=60.0)
 CRASH_FIX = "try --no-repack, fewer --threads, or report the GGUF"
 _HEADER = struct.Struct(">I")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 _PR_SET_PDEATHSIG = 1
 
 
@@ -103,7 +103,8 @@ class _Timeout(Exception):
 
 
 def _one_line(text: str) -> str:
-    return _CONTROL.sub(" ", text).strip()
+    """``text`` for a one-line error message: no escape sequences or control codes, whitespace runs as one space."""
+    return " ".join(strip_control(text).split())
 
 
 def _write_frame(fd: int, obj: Any) -> None:
@@ -252,10 +253,8 @@ class _Child:
         """Ask the child to exit; kill it if it has not after ``timeout_s``."""
         with contextlib.suppress(_ChildDied):
             self.send(("exit",), "exit")
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            pass
         self.kill()
 
     def _forget(self) -> None:
@@ -281,14 +280,12 @@ class WorkerBackend:
         options: LoadOptions,
         log_dir: Path | None = None,
         label: str = "model",
-        load_timeout_s: float = LOAD_TIMEOUT_S,
     ) -> None:
         from harness.backends.llama_cpp import repack_option
 
         self.ref = ref
         self.options = options
         self.label = label
-        self.load_timeout_s = load_timeout_s
         self.repack = repack_option(options)
         self.repack_reason: str | None = None
         self.notices: list[str] = []
@@ -315,15 +312,8 @@ class WorkerBackend:
     def _spawn_and_load(self, repack: bool) -> dict[str, Any]:
         child = _Child(self.log_path, self.label)
         self._child = child
-        options = LoadOptions(
-            n_ctx=self.options.n_ctx,
-            n_threads=self.options.n_threads,
-            n_threads_batch=self.options.n_threads_batch,
-            n_batch=self.options.n_batch,
-            chat_template=self.options.chat_template,
-            extra={**self.options.extra, "repack": repack},
-        )
-        deadline = time.monotonic() + self.load_timeout_s
+        options = dataclasses.replace(self.options, extra={**self.options.extra, "repack": repack})
+        deadline = time.monotonic() + LOAD_TIMEOUT_S
         phase = "load"
         try:
             child.send(("load", self.ref, options), phase)
@@ -344,7 +334,7 @@ class WorkerBackend:
             child.kill()
             raise ModelLoadError(
                 _one_line(
-                    f"{self.ref.path}: the worker did not finish the model's {phase} in {self.load_timeout_s:.0f} s "
+                    f"{self.ref.path}: the worker did not finish the model's {phase} in {LOAD_TIMEOUT_S:.0f} s "
                     f"and was killed; try fewer --threads or a smaller --n-ctx; log: {self.log_path}"
                 )
             ) from None
@@ -411,13 +401,6 @@ class WorkerBackend:
             return f"; {exc}"
         return "; the worker was restarted"
 
-    def kill(self) -> None:
-        """SIGKILL the worker now, from any thread: the request in flight fails with WorkerCrashError and the
-        worker restarts. To stop for good (Ctrl-C), call ``close``: a request in flight then fails, nothing restarts."""
-        child = self._child
-        if child is not None:
-            child.signal_kill()
-
     def close(self) -> None:
         """Ask the worker to exit, kill it after a few seconds; a request in flight in another thread fails."""
         self._closed = True
@@ -452,6 +435,11 @@ class WorkerBackend:
             )
         )
 
+    def _drop(self, child: _Child) -> None:
+        """Kill ``child`` (timed out or interrupted mid-request: its pipe state is unknown) and forget it."""
+        child.kill()
+        self._child = None
+
     def _request(self, request: tuple[Any, ...], phase: str, timeout_s: float = REQUEST_TIMEOUT_S) -> Any:
         with self._lock:
             child = self._ensure()
@@ -461,8 +449,7 @@ class WorkerBackend:
             except _ChildDied as died:
                 raise self._crash_error(died) from None
             except _Timeout:
-                child.kill()
-                self._child = None
+                self._drop(child)
                 raise WorkerCrashError(
                     _one_line(
                         f"{self.ref.path.name}: the worker did not answer {phase} in {timeout_s:.0f} s and was "
@@ -470,8 +457,7 @@ class WorkerBackend:
                     )
                 ) from None
             except BaseException:
-                child.kill()
-                self._child = None
+                self._drop(child)
                 raise
             return self._reply(msg)
 
@@ -507,8 +493,7 @@ class WorkerBackend:
             except _ChildDied as died:
                 raise self._crash_error(died) from None
             except _Timeout:
-                child.kill()
-                self._child = None
+                self._drop(child)
                 end = time.monotonic()
                 self._restart_after()
                 first = first or end
@@ -522,8 +507,7 @@ class WorkerBackend:
                     timings={"prompt_s": first - start, "decode_s": end - first, "hard_timeout_s": hard_s},
                 )
             except BaseException:
-                child.kill()
-                self._child = None
+                self._drop(child)
                 raise
 
     def count_tokens(self, messages: list[Message], tools: list[ToolSchema] | None = None) -> int:

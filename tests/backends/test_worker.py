@@ -8,7 +8,7 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -67,6 +67,20 @@ def worker(model: ModelRef, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 
 @pytest.fixture
+def spawn(model: ModelRef, tmp_path: Path) -> Iterator[Callable[..., WorkerBackend]]:
+    """``spawn(options=OPTIONS)``: a WorkerBackend on the bundled model, logging to tmp_path, closed at teardown."""
+    made: list[WorkerBackend] = []
+
+    def make(options: LoadOptions = OPTIONS) -> WorkerBackend:
+        made.append(WorkerBackend(model, options, log_dir=tmp_path))
+        return made[-1]
+
+    yield make
+    for w in made:
+        w.close()
+
+
+@pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     """The crash hooks are read by the child from its environment; never inherit them from the caller."""
     monkeypatch.delenv(CRASH_ENV, raising=False)
@@ -109,24 +123,21 @@ def test_in_process_backend_records_repack_off(model: ModelRef) -> None:
 
 
 def test_real_sigsegv_while_generating_fails_one_case_and_the_worker_restarts(
-    env: pytest.MonkeyPatch, model: ModelRef, tmp_path: Path
+    env: pytest.MonkeyPatch, spawn: Callable[..., WorkerBackend]
 ) -> None:
     env.setenv(CRASH_ENV, "generate:CRASH-HERE")
-    w = WorkerBackend(model, OPTIONS, log_dir=tmp_path)
-    try:
-        before = w.generate(PROMPTS[0], [], PARAMS)
-        first_pid = w.pid
-        with pytest.raises(WorkerCrashError) as info:
-            w.generate([{"role": "user", "content": "please CRASH-HERE now"}], [], PARAMS)
-        message = str(info.value)
-        assert "died by SIGSEGV" in message and "--no-repack" in message and "AMX" in message
-        assert str(w.log_path) in message and "restarted" in message and "\n" not in message
-        assert "Segmentation fault" in w.log_path.read_text()  # faulthandler wrote to the log, not the terminal
-        assert first_pid is not None and not _alive(first_pid) and w.pid != first_pid
-        assert w.generate(PROMPTS[0], [], PARAMS).text == before.text
-        assert w.describe()["worker"] | {"log": ""} == {"log": "", "restarts": 1, "crashes": 1}
-    finally:
-        w.close()
+    w = spawn()
+    before = w.generate(PROMPTS[0], [], PARAMS)
+    first_pid = w.pid
+    with pytest.raises(WorkerCrashError) as info:
+        w.generate([{"role": "user", "content": "please CRASH-HERE now"}], [], PARAMS)
+    message = str(info.value)
+    assert "died by SIGSEGV" in message and "--no-repack" in message and "AMX" in message
+    assert str(w.log_path) in message and "restarted" in message and "\n" not in message
+    assert "Segmentation fault" in w.log_path.read_text()  # faulthandler wrote to the log, not the terminal
+    assert first_pid is not None and not _alive(first_pid) and w.pid != first_pid
+    assert w.generate(PROMPTS[0], [], PARAMS).text == before.text
+    assert w.describe()["worker"] | {"log": ""} == {"log": "", "restarts": 1, "crashes": 1}
 
 
 def test_crash_while_loading_is_a_model_load_error_within_seconds(
@@ -143,32 +154,26 @@ def test_crash_while_loading_is_a_model_load_error_within_seconds(
 
 
 def test_probe_crash_on_an_amx_cpu_falls_back_to_no_repack(
-    env: pytest.MonkeyPatch, model: ModelRef, tmp_path: Path
+    env: pytest.MonkeyPatch, spawn: Callable[..., WorkerBackend]
 ) -> None:
     env.setenv(CRASH_ENV, "probe-repack")
     env.setenv("HARNESS_ASSUME_AMX", "1")
-    w = WorkerBackend(model, OPTIONS, log_dir=tmp_path)
-    try:
-        d = w.describe()
-        assert d["repack"] == "off" and "SIGSEGV during the model's probe" in d["repack_reason"]
-        assert len(w.notices) == 1 and "reloaded with weight repacking off (--no-repack)" in w.notices[0]
-        assert w.generate(PROMPTS[1], [], PARAMS).text.strip()
-    finally:
-        w.close()
+    w = spawn()
+    d = w.describe()
+    assert d["repack"] == "off" and "SIGSEGV during the model's probe" in d["repack_reason"]
+    assert len(w.notices) == 1 and "reloaded with weight repacking off (--no-repack)" in w.notices[0]
+    assert w.generate(PROMPTS[1], [], PARAMS).text.strip()
 
 
 @pytest.mark.skipif(cpu_has_amx(assume_env=False), reason="this CPU has AMX: the fallback would apply")
 def test_probe_crash_without_amx_is_a_load_error_and_no_repack_forces_it_off(
-    env: pytest.MonkeyPatch, model: ModelRef, tmp_path: Path
+    env: pytest.MonkeyPatch, spawn: Callable[..., WorkerBackend]
 ) -> None:
     env.setenv(CRASH_ENV, "probe-repack")
     with pytest.raises(ModelLoadError, match="died by SIGSEGV during the model's probe"):
-        WorkerBackend(model, OPTIONS, log_dir=tmp_path)
-    w = WorkerBackend(model, LoadOptions(n_ctx=1024, n_threads=1, extra={"repack": False}), log_dir=tmp_path)
-    try:
-        assert w.describe()["repack"] == "off" and "repack_reason" not in w.describe() and w.notices == []
-    finally:
-        w.close()
+        spawn()
+    w = spawn(LoadOptions(n_ctx=1024, n_threads=1, extra={"repack": False}))
+    assert w.describe()["repack"] == "off" and "repack_reason" not in w.describe() and w.notices == []
 
 
 def test_errors_raised_in_the_child_keep_their_class_and_message(model: ModelRef, tmp_path: Path) -> None:
@@ -190,27 +195,24 @@ def test_errors_raised_in_the_child_keep_their_class_and_message(model: ModelRef
 
 
 def test_a_hung_generation_is_killed_at_the_hard_timeout_and_keeps_its_text(
-    env: pytest.MonkeyPatch, model: ModelRef, tmp_path: Path
+    env: pytest.MonkeyPatch, spawn: Callable[..., WorkerBackend]
 ) -> None:
     env.setenv(CRASH_ENV, "hang:STUCK")
-    w = WorkerBackend(model, OPTIONS, log_dir=tmp_path)
-    try:
-        pid = w.pid
-        timeout_s = 1.0
-        hard_s = timeout_s + HARD_TIMEOUT_GRACE_S + HARD_TIMEOUT_FRACTION * timeout_s
-        start = time.monotonic()
-        c = w.generate([{"role": "user", "content": "STUCK: say hello"}], [], GenerationParams(64, timeout_s=timeout_s))
-        assert c.finish_reason == "timeout" and hard_s <= c.latency_s < hard_s + 1
-        assert time.monotonic() - start < hard_s + 8  # the restart (a reload) included
-        assert c.completion_tokens == 1 and c.text and c.prompt_tokens > 0  # streamed before the hang
-        assert pid is not None and not _alive(pid)
-        assert w.generate(PROMPTS[1], [], PARAMS).finish_reason in ("stop", "length")
-    finally:
-        w.close()
+    w = spawn()
+    pid = w.pid
+    timeout_s = 1.0
+    hard_s = timeout_s + HARD_TIMEOUT_GRACE_S + HARD_TIMEOUT_FRACTION * timeout_s
+    start = time.monotonic()
+    c = w.generate([{"role": "user", "content": "STUCK: say hello"}], [], GenerationParams(64, timeout_s=timeout_s))
+    assert c.finish_reason == "timeout" and hard_s <= c.latency_s < hard_s + 1
+    assert time.monotonic() - start < hard_s + 8  # the restart (a reload) included
+    assert c.completion_tokens == 1 and c.text and c.prompt_tokens > 0  # streamed before the hang
+    assert pid is not None and not _alive(pid)
+    assert w.generate(PROMPTS[1], [], PARAMS).finish_reason in ("stop", "length")
 
 
-def test_close_ends_the_worker(model: ModelRef, tmp_path: Path) -> None:
-    w = WorkerBackend(model, OPTIONS, log_dir=tmp_path)
+def test_close_ends_the_worker(spawn: Callable[..., WorkerBackend]) -> None:
+    w = spawn()
     pid = w.pid
     assert pid is not None and _alive(pid)
     w.close()
@@ -234,10 +236,10 @@ def test_one_worker_serves_several_threads(worker: WorkerBackend) -> None:
 
 
 def test_close_during_a_generation_in_another_thread_kills_the_worker(
-    env: pytest.MonkeyPatch, model: ModelRef, tmp_path: Path
+    env: pytest.MonkeyPatch, spawn: Callable[..., WorkerBackend]
 ) -> None:
     env.setenv(CRASH_ENV, "hang:STUCK")
-    w = WorkerBackend(model, OPTIONS, log_dir=tmp_path)
+    w = spawn()
     pid = w.pid
     errors: list[Exception] = []
 
