@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 
@@ -11,21 +12,6 @@ import pytest
 import reports.render  # noqa: F401
 
 pytest_plugins = ["pytester"]
-
-TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "set_alarm",
-            "description": "Set an alarm",
-            "parameters": {
-                "type": "object",
-                "properties": {"hour": {"type": "integer"}, "minute": {"type": "integer"}},
-                "required": ["hour", "minute"],
-            },
-        },
-    }
-]
 
 SUITE = """
 name: mini
@@ -62,12 +48,8 @@ GOOD = {
 
 
 @pytest.fixture
-def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    (pytester.path / "suites" / "mini").mkdir(parents=True)
-    (pytester.path / "suites" / "mini" / "suite.yaml").write_text(SUITE)
-    (pytester.path / "suites" / "mini" / "tools.json").write_text(json.dumps(TOOLS))
-    (pytester.path / "suites" / "gates.yaml").write_text("suites:\n  mini:\n    pass_rate: 0.6\n")
-    return pytester
+def project(pytester: pytest.Pytester, mini_project: Callable[..., pytest.Pytester]) -> pytest.Pytester:
+    return mini_project(pytester, SUITE)
 
 
 def _responses(p: pytest.Pytester, data: dict) -> str:

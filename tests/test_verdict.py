@@ -4,6 +4,7 @@ end on the scripted back end, that ``pytest``'s exit code and ``python -m harnes
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -395,21 +396,6 @@ def test_a_config_error_from_a_scorer_still_stops_the_case() -> None:
 
 # --- end to end: pytest and `harness gate` agree --------------------------------------------------------------------
 
-TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "set_alarm",
-            "description": "Set an alarm",
-            "parameters": {
-                "type": "object",
-                "properties": {"hour": {"type": "integer"}, "minute": {"type": "integer"}},
-                "required": ["hour", "minute"],
-            },
-        },
-    }
-]
-
 SUITE = """
 name: mini
 version: "1"
@@ -445,13 +431,8 @@ BIG_INT = '<tool_call>{"name": "set_alarm", "arguments": {"hour": ' + "1" * 400 
 
 
 @pytest.fixture
-def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    suite = pytester.path / "suites" / "mini"
-    suite.mkdir(parents=True)
-    (suite / "suite.yaml").write_text(SUITE)
-    (suite / "tools.json").write_text(json.dumps(TOOLS))
-    (pytester.path / "suites" / "gates.yaml").write_text("suites:\n  mini:\n    pass_rate: 0.6\n")
-    return pytester
+def project(pytester: pytest.Pytester, mini_project: Callable[..., pytest.Pytester]) -> pytest.Pytester:
+    return mini_project(pytester, SUITE)
 
 
 def _run(p: pytest.Pytester, responses: dict[str, str], *args: str) -> tuple[int, str]:
