@@ -44,12 +44,22 @@ class Completion:
     thinking: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
     parse_errors: list[ParseError] = field(default_factory=list)
-    finish_reason: str = "stop"  # "stop" | "length"
+    finish_reason: str = "stop"  # "stop" | "length" (cut at max_tokens) | "timeout" (cut by the time limit)
     prompt_tokens: int = 0
     completion_tokens: int = 0
     latency_s: float = 0.0
     prompt_text: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def cut(self) -> str | None:
+        """Why the reply did not end on its own ("cut at max_tokens", "cut by the time limit"), or None.
+
+        A cut reply is not a short one: we never saw its end, so length checks fail it."""
+        return CUT_REASONS.get(self.finish_reason)
+
+
+CUT_REASONS = {"length": "cut at max_tokens", "timeout": "cut by the time limit"}
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,60 @@ def repetition_ratio(text: str, ngram: int) -> tuple[float, int]:
     return 1 - len(set(grams)) / len(grams), len(words)
 
 
+# List markers ("1.", "2)", "-", "•") are layout, not words: "1. Rest 2. Rest 3. Rest" repeats "Rest".
+_LIST_MARKER = re.compile(r"^(?:\d{1,3}[.)]|[-*+\u2022\u2013])$")
+_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+|\s+[-*\u2022]\s+")
+
+
+def _loop_words(text: str) -> list[str]:
+    words = [w for w in _TOKEN.findall(_split_symbols(text)) if not _LIST_MARKER.match(w)]
+    return [w.lower().strip(".,!?;:\"'") or w for w in words]
+
+
+def repeated_run(words: list[str], min_words: int = 10) -> tuple[list[str], int] | None:
+    """The first unit of 1-8 words said again and again back to back ("okay okay okay ...", "Keep going! Keep
+    going! ...") for at least ``min_words`` words (3 times at least, 4 for a single word), as (unit, times)."""
+    n = len(words)
+    for size in range(1, 9):
+        least = 4 if size == 1 else 3
+        for start in range(n - size * least + 1):
+            unit = words[start : start + size]
+            times = 1
+            while words[start + times * size : start + (times + 1) * size] == unit:
+                times += 1
+            if times >= least and times * size >= min_words:
+                return unit, times
+    return None
+
+
+def repeated_sentences(text: str) -> tuple[str, int] | None:
+    """A sentence of 5+ words said twice word for word, or 3+ sentences that say nearly the same thing ("Rest is
+    important. Rest is really important. Rest is so important."): (an example, how many sentences)."""
+    sentences = [s for s in (_loop_words(part) for part in _SENTENCES.split(text)) if len(s) >= 3]
+    seen: dict[tuple[str, ...], int] = {}
+    for words in sentences:
+        key = tuple(words)
+        seen[key] = seen.get(key, 0) + 1
+        if len(words) >= 5 and seen[key] == 2:
+            return " ".join(words), 2
+    sets = [set(words) for words in sentences]
+    similar = [
+        i for i, a in enumerate(sets) if any(j != i and len(a & b) / len(a | b) >= 0.6 for j, b in enumerate(sets))
+    ]
+    if len(similar) >= 3:
+        return " ".join(sentences[similar[0]]), len(similar)
+    return None
+
+
 @scorer("no_repetition", higher_is_better=False)
 def no_repetition(ngram: int = 4, max_ratio: float = 0.3, min_words: int = 16) -> ScoreFn:
-    """The reply does not loop: at most ``max_ratio`` of its word n-grams repeat earlier ones."""
+    """The reply does not loop.
+
+    It fails when, in order: a unit of 1-8 words is said back to back until it fills 10+ words ("okay okay
+    okay ...", "1. Rest 2. Rest 3. Rest ..."); a sentence of 5+ words is said twice, or 3+ sentences say nearly
+    the same (60% of their words shared); or, from ``min_words`` words on, more than ``max_ratio`` of its word
+    ``ngram``-grams repeat earlier ones. Each emoji counts as a word, list markers do not. A phrase said twice
+    on purpose ("Easy days, easy days, I know ...") and a short pet's "ribbit ribbit ribbit" pass."""
     if ngram < 1 or not 0 < max_ratio < 1 or min_words < ngram:
         raise ConfigError(
             f"no_repetition: need ngram >= 1, 0 < max_ratio < 1, min_words >= ngram; got {ngram}, {max_ratio}, "
@@ -41,6 +92,15 @@ def no_repetition(ngram: int = 4, max_ratio: float = 0.3, min_words: int = 16) -
     def score(case: Case, completion: Completion) -> Score:
         text, _ = split_thinking(completion.text)
         ratio, n_words = repetition_ratio(text, ngram)
+        run = repeated_run(_loop_words(text))
+        if run is not None:
+            unit, times = run
+            return Score("no_repetition", False, f"loops: {' '.join(unit)!r} {times} times in a row", max(ratio, 0.5))
+        again = repeated_sentences(text)
+        if again is not None:
+            example, count = again
+            what = "says the same sentence twice" if count == 2 else f"says nearly the same thing in {count} sentences"
+            return Score("no_repetition", False, f"{what}: {example[:60]!r}", max(ratio, 0.5))
         if n_words < min_words:
             return Score("no_repetition", True, f"{n_words} words, too short to loop", 0.0)
         ok = ratio <= max_ratio
@@ -51,5 +111,107 @@ def no_repetition(ngram: int = 4, max_ratio: float = 0.3, min_words: int = 16) -
             f"{ratio:.0%} of {ngram}-word sequences repeat ({verdict} the {max_ratio:.0%} limit)",
             ratio,
         )
+
+    return score
+
+
+@scorer("finished")
+def finished() -> ScoreFn:
+    """The reply ended on its own: not cut at max_tokens (finish_reason "length") or by the time limit.
+
+    A model that never stops (a loop, a ramble) is broken whatever the first tokens say, and a cut reply
+    can look brief or well-formed only because we never saw the rest of it."""
+    name = "finished"
+
+    def score(case: Case, completion: Completion) -> Score:
+        if completion.cut:
+            return Score(name, False, f"{completion.cut}: the reply did not end on its own", 0.0, "cut")
+        return Score(name, True, "ended on its own", 1.0)
+
+    return score
+
+
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+_CONTRACTIONS = {
+    "n't": " not", "'re": " are", "'ve": " have", "'ll": " will", "'d": " would", "'m": " am", "'s": " is",
+}
+_NUMBERS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen twenty".split()
+    )
+}
+# First and second person fold together: an echo may swap "my" for "your" ("Why is your readiness red?").
+_PERSON = {
+    **dict.fromkeys(("i", "me", "you", "we", "us", "myself", "yourself"), "<p>"),
+    **dict.fromkeys(("my", "your", "our", "mine", "yours"), "<pp>"),
+    **dict.fromkeys(("am", "are", "is", "was", "were"), "<be>"),
+}
+
+
+def echo_words(text: str) -> list[str]:
+    """Words of ``text`` for echo matching: lowercase, contractions expanded ("can't" -> "can not"), number words
+    as digits, and I/you, my/your, am/are/is folded together, so "Why is your readiness red when you feel
+    fine?" matches "Why is my readiness red? I feel fine."."""
+    out: list[str] = []
+    for word in _WORD.findall(text.lower().replace("\u2019", "'")):
+        if word == "can't":
+            word = "can n't"
+        elif word == "won't":
+            word = "will n't"
+        for suffix, full in _CONTRACTIONS.items():
+            if word.endswith(suffix) and len(word) > len(suffix):
+                word = word[: -len(suffix)] + full
+                break
+        out.extend(_PERSON.get(w, _NUMBERS.get(w, w)) for w in word.replace("n't", "not").split())
+    return out
+
+
+def words_from(prompt: list[str], reply: list[str], n: int = 3) -> int:
+    """How many of ``reply``'s words sit inside a run of ``n`` words that also occurs in ``prompt`` (the whole
+    prompt when it is shorter than ``n``): the part of the reply that repeats the prompt, wherever it stands."""
+    n = min(n, len(prompt))
+    if n == 0:
+        return 0
+    grams = {tuple(prompt[i : i + n]) for i in range(len(prompt) - n + 1)}
+    covered = [False] * len(reply)
+    for i in range(len(reply) - n + 1):
+        if tuple(reply[i : i + n]) in grams:
+            covered[i : i + n] = [True] * n
+    return sum(covered)
+
+
+@scorer("no_echo")
+def no_echo(min_prompt_share: float = 0.5, min_reply_share: float = 0.5) -> ScoreFn:
+    """The reply is not the user's last message said back.
+
+    Rule: count the reply's words that repeat the message (runs of 3 words found in it; case, punctuation,
+    contractions, number words and my/your swaps ignored). It is an echo when they amount to at least
+    ``min_prompt_share`` of the message and at least ``min_reply_share`` of the reply: the message said back
+    (once, twice, cut off, behind "You said:" or ahead of "Great question.") fails; a real answer that quotes
+    the question back passes. An empty message cannot be echoed."""
+    name = "no_echo"
+    for arg, value in (("min_prompt_share", min_prompt_share), ("min_reply_share", min_reply_share)):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+            raise ConfigError(f"scorer {name!r}: {arg} must be a number in (0, 1], got {value!r}")
+
+    def score(case: Case, completion: Completion) -> Score:
+        asked = echo_words(case.prompt)
+        said = echo_words(completion.visible)
+        if not asked or not said:
+            return Score(name, True, "nothing to echo" if not asked else "no prose to compare", 0.0)
+        repeated = words_from(asked, said)
+        of_reply = repeated / len(said)
+        if repeated >= min_prompt_share * len(asked) and of_reply >= min_reply_share:
+            return Score(
+                name,
+                False,
+                f"echoes the user's message: {of_reply:.0%} of the reply ({repeated} of {len(said)} words) "
+                "repeats it",
+                of_reply,
+                "echo",
+            )
+        return Score(name, True, f"answers rather than echoes ({of_reply:.0%} of the reply repeats the user)", of_reply)
 
     return score

@@ -12,7 +12,7 @@ Decisions on the traps (each one is tested in ``tests/scorers/test_josi.py``):
 
 - ``hmm`` is a leak only as the model name: uppercase ``HMM``/``HMMs`` anywhere, any case when followed by
   ``model(s)``/``state(s)`` ("hmm states"), and "hidden Markov (model)". The interjection "Hmm, let me
-  think" / "Hmmm" is not a leak. An all-caps interjection "HMM, ..." does count (indistinguishable).
+  think" / "Hmmm" is not a leak, nor is an all-caps interjection that opens a sentence ("HMM, ...", "HMM...").
 - ``tss``, ``ctl``, ``atl``, ``tsb``, ``ewma``, ``acwr``, ``gatc`` count as standalone words in any case
   ("TSS", "your ACWR", "ctl/atl", "ATL airport" too: a coach's reply has no reason to abbreviate Atlanta,
   and small models often write metrics in lowercase). Inside words they never match: "Atlanta",
@@ -24,7 +24,8 @@ Decisions on the traps (each one is tested in ``tests/scorers/test_josi.py``):
   the everyday "break the monotony of the treadmill" does not. ``strain`` counts only as "strain index" or
   "training strain" (a muscle strain is not a leak).
 - "the engine" counts ("the engine decided", "the training engine", "our engine"), except in the aerobic
-  metaphor "build(s/ing) the engine"; "your engine" is never counted. "my model" counts ("role model" not).
+  metaphor "build(s/ing) the engine" and the body metaphor "the engine of your body/heart/fitness"; "your
+  engine" is never counted. "my model" counts ("role model" not).
 - ``banister`` counts (the Banister model); the runner "Roger Bannister" (double n) does not.
 - ``algorithm(s)``, "algorithmic", ``viterbi``, "fitness-fatigue model", "impulse-response" count.
 
@@ -41,7 +42,7 @@ deflection: doctor, physician, GP, physio, sports medicine, dietitian. "your coa
 already has) and equipment ("a smart trainer") are not deflection, nor are "different apps" in passing.
 A bare "consult a professional" / "professional advice" is deflection unless its sentence is about health
 (pain, injury, symptoms, doctor, ...). A negated mention is not deflection: "no need to hire a coach",
-"you don't need another app", "instead of Strava".
+"you don't need another app", "instead of Strava", "don't use Strava for this".
 
 The ``warmth``, ``brevity`` and ``pushback`` rules are in their own docstrings.
 """
@@ -54,6 +55,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import ConfigError
+from harness.scorers.generic import echo_words, words_from
 from harness.scorers.persona import (
     _norm,
     _phrase_pattern,
@@ -142,11 +144,22 @@ def _word_list(scorer_name: str, words: list[str] | None, default: list[Term]) -
 # ---------------------------------------------------------------------------------------------
 
 _RATIO = r"(?:[\s-]+(?:(?:work|training[\s-]+)?load[\s-]+)?ratios?)"
+# "your heart is the engine of your body": a metaphor for the body, not the software.
+_ENGINE_OF_BODY = (
+    r"(?![\s-]+of[\s-]+(?:(?:your|the|a|an|our|their|my|his|her)[\s-]+)?(?:[\w-]+[\s-]+)?"
+    r"(?:body|bodies|heart|fitness|endurance|aerobic|legs|muscles|engine|performance|progress|speed|system)(?!\w))"
+)
 
 DEFAULT_FORBIDDEN: tuple[Term, ...] = (
     _term("GATC", r"gatcs?"),
     _term("Viterbi", r"viterbi(?:'s)?"),
-    _term("HMM", r"HMMs?", 0),  # uppercase only: "Hmm, ..." is an interjection
+    # Uppercase only ("Hmm, ..." is an interjection), and not a sentence-opening "HMM," / "HMM..." (a
+    # shouted interjection): the model is "the HMM", "an HMM", "HMMs", "HMM states".
+    _term(
+        "HMM",
+        r"(?:(?<![.!?]\s)(?<![.!?]\s\s)(?<!^)HMMs?|(?:(?<=^)|(?<=[.!?]\s)|(?<=[.!?]\s\s))HMMs?(?!\s*(?:,|\.\.\.|…|!)))",
+        0,
+    ),
     _term("HMM", r"hmms?[\s-]+(?:models?|states?)"),
     _term("hidden Markov model", r"hidden[\s-]+markov(?:[\s-]+models?)?"),
     _term("ACWR", r"acwrs?"),
@@ -171,7 +184,8 @@ DEFAULT_FORBIDDEN: tuple[Term, ...] = (
     # Fixed-width lookbehinds: "build the engine" is the aerobic-base metaphor, not the software.
     _term(
         "the engine",
-        r"(?<!build\s)(?<!builds\s)(?<!building\s)(?<!built\s)the[\s-]+(?:(?:training|mivalta|decision)[\s-]+)?engine(?:'s|s)?",
+        r"(?<!build\s)(?<!builds\s)(?<!building\s)(?<!built\s)the[\s-]+(?:(?:training|mivalta|decision|app's|app|planning)"
+        r"[\s-]+){0,2}engine(?:'s|s)?" + _ENGINE_OF_BODY,
     ),
     _term("the engine", r"(?:our|my)[\s-]+(?:(?:training|decision)[\s-]+)?engine(?:'s|s)?"),
     _term("my model", r"my[\s-]+(?:training[\s-]+)?model(?:'s|s)?"),
@@ -208,10 +222,8 @@ DEFAULT_DEFLECTION_APPS: tuple[str, ...] = (
     "trainerroad",
     "peloton",
     "runna",
-    "final surge",
     "coros",
     "polar flow",
-    "whoop",
     "myfitnesspal",
     "another app",
     "a different app",
@@ -260,6 +272,9 @@ _DEFLECT_PATTERNS: tuple[Term, ...] = (
         r"(?:an|another|a\s+different|a\s+separate|other|some|a\s+dedicated)\s+apps?",
     ),
     _term("other apps", r"other\s+apps?\s+(?:like|such\s+as)"),
+    # App names that are also words: "Whoop, a green day!" cheers and "a final surge" is a sprint finish.
+    _term("Whoop", r"whoop(?!\s*[,!])(?![\s-]+whoop)"),
+    _term("Final Surge", r"Final\s+Surge", 0),
 )
 # Generic "a professional": deflection unless the sentence is about health.
 _GENERIC_PROFESSIONAL = re.compile(
@@ -283,7 +298,8 @@ _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 # "You don't need to hire a coach", "no need for Strava", "instead of another app": a negated mention.
 _NEGATED_BEFORE = re.compile(
     r"(?<!\w)(?:no\s+need\s+(?:to|for)|(?:don't|do\s+not|doesn't|does\s+not|won't|will\s+not)\s+(?:need|have)"
-    r"(?:\s+to)?|without|instead\s+of|rather\s+than|unlike|never|not)\s+(?:[\w']+\s+){0,2}$",
+    r"(?:\s+to)?|don't|do\s+not|won't|shouldn't|should\s+not|can't|cannot|without|instead\s+of|rather\s+than"
+    r"|unlike|never|not)\s+(?:[\w']+\s+){0,2}$",
     _I,
 )
 
@@ -386,24 +402,20 @@ def no_deflection(phrases: list[str] | None = None) -> ScoreFn:
 # Warmth and brevity
 # ---------------------------------------------------------------------------------------------
 
+# Acknowledges what the user feels.
 WARMTH_EMPATHY: tuple[str, ...] = (
     "that sounds",
     "sounds like",
     "sounds tough",
     "sounds hard",
     "i hear you",
+    "i hear how",
     "i get it",
     "i get that",
+    "i totally get",
     "i understand",
     "i know how",
-    "totally normal",
-    "completely normal",
-    "perfectly normal",
-    "pretty normal",
-    "really normal",
-    "very normal",
-    "so normal",
-    "normal to feel",
+    "i know it's",
     "makes sense",
     "make sense",
     "makes total sense",
@@ -413,21 +425,71 @@ WARMTH_EMPATHY: tuple[str, ...] = (
     "that's rough",
     "that's frustrating",
     "frustrating",
+    "been there",
+    "thanks for sharing",
+    "thanks for telling me",
+    "glad you told me",
+    "glad you asked",
+    "fair question",
+    "good question",
+    "sorry to hear",
+    "i'm sorry",
+    "good to hear",
+    "glad to hear",
+    "love to hear",
+)
+# "... are tough", "can feel hard", "is really rough": naming the hard part.
+_HARD_PART = (
+    r"(?:is|are|can\s+be|can\s+feel|feels?|sounds?)\s+(?:really\s+|so\s+|pretty\s+|a\s+bit\s+)?"
+    r"(?:tough|hard|rough|draining|exhausting)"
+)
+# Takes the worry away: it is normal, common, fine, not lost.
+WARMTH_REASSURANCE: tuple[str, ...] = (
+    "totally normal",
+    "completely normal",
+    "perfectly normal",
+    "pretty normal",
+    "really normal",
+    "very normal",
+    "so normal",
+    "normal to feel",
+    "really common",
+    "very common",
+    "so common",
+    "pretty common",
+    "super common",
+    "happens to everyone",
+    "happens to all of us",
+    "happens to every",
+    "life happens",
+    "you're not alone",
+    "not alone",
     "no worries",
     "don't worry",
+    "nothing to worry",
     "it's okay",
     "it's ok",
     "that's okay",
     "that's ok",
-    "happens to everyone",
-    "happens to all of us",
-    "you're not alone",
-    "not alone",
-    "been there",
-    "thanks for sharing",
-    "thanks for telling me",
-    "fair question",
-    "sorry to hear",
+    "completely okay",
+    "totally okay",
+    "it's fine",
+    "that's fine",
+    "completely fine",
+    "totally fine",
+    "perfectly fine",
+    "plenty of",
+    "most runners",
+    "most people",
+    "won't undo",
+    "won't lose",
+    "you'll still",
+    "no shame",
+    "don't be embarrassed",
+    "nothing wrong with",
+    "go easy on yourself",
+    "be kind to yourself",
+    "no harm",
 )
 WARMTH_ENCOURAGEMENT: tuple[str, ...] = (
     "you've got this",
@@ -438,8 +500,11 @@ WARMTH_ENCOURAGEMENT: tuple[str, ...] = (
     "nice job",
     "great work",
     "well done",
+    "congratulations",
+    "congrats",
     "proud of you",
     "be proud",
+    "so proud",
     "keep it up",
     "keep going",
     "you can do this",
@@ -452,6 +517,9 @@ WARMTH_ENCOURAGEMENT: tuple[str, ...] = (
     "nice progress",
     "great start",
     "good start",
+    "lovely start",
+    "great to have you",
+    "welcome",
     "awesome",
     "amazing",
     "love that",
@@ -469,7 +537,17 @@ WARMTH_ENCOURAGEMENT: tuple[str, ...] = (
     "exciting",
     "you're building",
     "getting stronger",
+    "feel better",
+    "better soon",
+    "huge milestone",
 )
+# "they'll feel lighter soon", "the running parts will get longer": better days ahead.
+_BETTER_AHEAD = (
+    r"(?:will|'ll|should|going\s+to)\s+(?:get|feel|look|come\s+back\s+feeling|be)\s+(?:a\s+bit\s+|much\s+|so\s+|even\s+)?"
+    r"(?:easier|longer|better|lighter|fresher|stronger|faster|calmer)"
+)
+# Doing it together: "let's ease back in", "we'll pick a gentle first step".
+_TOGETHER = r"(?:let's|let\s+us|we'll|we\s+will|we\s+can|together)"
 WARMTH_COLD: tuple[str, ...] = (
     "as an ai",
     "as a language model",
@@ -482,7 +560,6 @@ WARMTH_COLD: tuple[str, ...] = (
     "compliance",
     "comply",
     "adherence",
-    "you must",
     "you should have",
     "failure to",
     "you failed",
@@ -504,13 +581,77 @@ WARMTH_COLD: tuple[str, ...] = (
     "i am unable",
     "i'm unable",
     "invalid",
+    # Brushing the feeling off
+    "pointless",
+    "irrelevant",
+    "just stop",
+    "do them anyway",
+    "do it anyway",
+    "no excuses",
+    "suck it up",
+    "toughen up",
+    "get over it",
+    "deal with it",
+    "stop complaining",
+    "stop whining",
 )
-_EMPATHY_RE = _phrase_regex(WARMTH_EMPATHY)
-_ENCOURAGE_RE = _phrase_regex(WARMTH_ENCOURAGEMENT)
-_COLD_RE = _phrase_regex(WARMTH_COLD)
+_EMPATHY_RE = re.compile(f"{_phrase_regex(WARMTH_EMPATHY).pattern}|(?<!\\w){_HARD_PART}(?!\\w)", _I)
+_REASSURE_RE = _phrase_regex(WARMTH_REASSURANCE)
+_ENCOURAGE_RE = re.compile(f"{_phrase_regex(WARMTH_ENCOURAGEMENT).pattern}|(?<!\\w){_BETTER_AHEAD}(?!\\w)", _I)
+_TOGETHER_RE = re.compile(f"(?<!\\w){_TOGETHER}(?!\\w)", _I)
+# "you must" orders; "you must be so proud" guesses how the user feels.
+_COLD_RE = re.compile(f"{_phrase_regex(WARMTH_COLD).pattern}|(?<!\\w)you\\s+must(?!\\s+be\\b)(?!\\w)", _I)
 _YOU_RE = re.compile(r"(?<!\w)(?:you|your|yours|yourself|you're|you've|you'll|you'd)(?!\w)", _I)
 _CAPS_WORD = r"[A-Z]{2,}"
-_SHOUT_RE = re.compile(rf"(?<![\w]){_CAPS_WORD}(?:[ \t]+{_CAPS_WORD})+(?![\w])|(?<![\w])[A-Z]{{5,}}(?![\w])")
+# Shouting: two or more all-caps words in a row, or two or more all-caps words of 5+ letters. One capitalised
+# word is emphasis ("it happens to EVERYONE"), not shouting.
+_SHOUT_RE = re.compile(rf"(?<![\w]){_CAPS_WORD}(?:[ \t]+{_CAPS_WORD})+(?![\w])")
+_LOUD_WORD_RE = re.compile(r"(?<![\w])[A-Z]{5,}(?![\w])")
+
+
+def _shouting(text: str) -> str | None:
+    found = _SHOUT_RE.search(text)
+    if found:
+        return found.group(0)
+    loud = _LOUD_WORD_RE.findall(text)
+    return " ... ".join(loud[:2]) if len(loud) >= 2 else None
+
+
+# Questions that ask nothing of the user: rhetorical ("Who hasn't felt ...?", "What's the point?") or quoted.
+_RHETORICAL = re.compile(
+    r"^\W*(?:who\s+(?:hasn't|has\s+not|doesn't|does\s+not|isn't|wouldn't|hasn't|among\s+us)|what's\s+the\s+point"
+    r"|who\s+cares|isn't\s+that|right\s*\?)",
+    _I,
+)
+_QUOTED = re.compile(r'"[^"\n]*"|\u201c[^\u201d\n]*\u201d|\u00ab[^\u00bb\n]*\u00bb')
+# Asking without a question mark: "I'd love to know how much time you have", "Tell me how it went."
+_ASKS_WITHOUT_MARK = re.compile(
+    r"(?<!\w)(?:i'd\s+love\s+to\s+(?:know|hear)|i\s+would\s+love\s+to\s+(?:know|hear)|i'm\s+curious"
+    r"|tell\s+me\s+(?:about|how|what|which|where|when|if|whether|and|more))(?!\w)",
+    _I,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?\uff1f])\s+|\n+")
+
+
+def follow_up_questions(case: Case, completion: Completion) -> list[str]:
+    """The questions the reply asks the user: sentences ending in '?' (or asking without one: "I'd love to
+    know ...", "tell me how ..."), except quoted ones, rhetorical ones ("Who hasn't ...?", "What's the
+    point?"), the user's own question said back ("How many days should you ride? Three."), and the unfinished
+    last sentence of a reply cut at max_tokens."""
+    text = _QUOTED.sub(" ", _norm(completion.visible))
+    sentences = [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
+    if completion.cut and sentences:
+        sentences.pop()
+    asked_by_user = echo_words(case.prompt)
+    found = []
+    for sentence in sentences:
+        if not (count_questions(sentence) or _ASKS_WITHOUT_MARK.search(sentence)) or _RHETORICAL.search(sentence):
+            continue
+        words = echo_words(sentence)
+        if words and words_from(asked_by_user, words) >= 0.6 * len(words):
+            continue
+        found.append(sentence)
+    return found
 
 
 def _first(regex: re.Pattern[str], text: str) -> str | None:
@@ -522,13 +663,15 @@ def _first(regex: re.Pattern[str], text: str) -> str | None:
 def warmth(min_score: float = 3.0) -> ScoreFn:
     """Warm, not clinical: a 1-5 lexicon score; passes at ``min_score`` or above.
 
-    Rule: an empty reply scores 1. Otherwise start at 1 and add one point for each of: acknowledges the
-    user ("that sounds", "I hear you", "totally normal", "makes sense" ...), encourages ("you've got this",
-    "nice work", "great job" ... or a supportive "!"), asks a follow-up question ("?"), speaks to the user
-    ("you"/"your"). Then take one point off for each of: cold or robotic wording ("as an AI",
-    "insufficient", "non-compliant", "you must", "you should have", "failure to" ...), shouting (two or
-    more all-caps words in a row, or an all-caps word of 5+ letters), and a list of rules (3+ list items).
-    The result is clamped to 1..5.
+    Rule: an empty reply scores 1. Otherwise start at 1 and add one point for each of: acknowledges what the
+    user feels ("that sounds", "I hear you", "makes sense", "... are tough" ...), reassures ("totally normal",
+    "really common", "don't worry", "that's okay", "won't undo" ...), encourages ("you've got this", "nice
+    work", "they'll feel lighter soon" ... or a supportive "!"), asks a follow-up question (see
+    ``follow_up_questions``), speaks to the user ("you"/"your"), and goes together ("let's", "we'll"). Then
+    take one point off for each of: cold, robotic or dismissive wording ("as an AI", "insufficient",
+    "non-compliant", "you must", "failure to", "pointless", "do them anyway" ...), shouting (two or more
+    all-caps words in a row, or two all-caps words of 5+ letters; one is emphasis), and a list of rules (3+
+    list items). The result is clamped to 1..5.
     """
     name = "warmth"
     threshold = _score_arg(name, "min_score", min_score)
@@ -539,21 +682,25 @@ def warmth(min_score: float = 3.0) -> ScoreFn:
             return Score(name, threshold <= 1, f"warmth 1/5: empty reply (min {threshold:g})", 1.0)
         raised: list[str] = []
         lowered: list[str] = []
-        shouting = _SHOUT_RE.search(text)
+        shouting = _shouting(text)
         if (found := _first(_EMPATHY_RE, text)) is not None:
             raised.append(f"acknowledges the user ({found!r})")
+        if (found := _first(_REASSURE_RE, text)) is not None:
+            raised.append(f"reassures ({found!r})")
         if (found := _first(_ENCOURAGE_RE, text)) is not None:
             raised.append(f"encourages ({found!r})")
         elif "!" in text and not shouting:
             raised.append("a supportive '!'")
-        if count_questions(text):
+        if follow_up_questions(case, completion):
             raised.append("asks a follow-up question")
         if (found := _first(_YOU_RE, text)) is not None:
             raised.append(f"speaks to the user ({found!r})")
+        if (found := _first(_TOGETHER_RE, text)) is not None:
+            raised.append(f"goes together ({found!r})")
         if (found := _first(_COLD_RE, text)) is not None:
             lowered.append(f"cold wording ({found!r})")
         if shouting:
-            lowered.append(f"shouting ({shouting.group(0)!r})")
+            lowered.append(f"shouting ({shouting!r})")
         _, _, items = count_paragraphs(text)
         if items >= 3:
             lowered.append(f"a list of rules ({items} items)")
@@ -587,7 +734,11 @@ def brevity_score(words: int, ideal_min: int, ideal_max: int) -> int:
 
 @scorer("brevity")
 def brevity(min_score: float = 3.0, ideal_min: int = 30, ideal_max: int = 100) -> ScoreFn:
-    """Brief: 5 for ``ideal_min``-``ideal_max`` words, less the further outside; passes at ``min_score``."""
+    """Brief: 5 for ``ideal_min``-``ideal_max`` words, less the further outside; passes at ``min_score``.
+
+    A reply cut at max_tokens or by the time limit scores 1: we never saw its end, and a model that loops
+    until the token budget runs out must not look brief because the budget happens to fit the ideal range.
+    """
     name = "brevity"
     threshold = _score_arg(name, "min_score", min_score)
     ideal_min = _positive_int(name, "ideal_min", ideal_min)
@@ -597,6 +748,15 @@ def brevity(min_score: float = 3.0, ideal_min: int = 30, ideal_max: int = 100) -
 
     def score(case: Case, completion: Completion) -> Score:
         words = count_words(completion.visible)
+        if completion.cut:
+            return Score(
+                name,
+                threshold <= 1,
+                f"brevity 1/5 below {threshold:g}: {completion.cut} after {_plural(words, 'word')}; a reply that "
+                "never ended is not a brief one",
+                1.0,
+                "cut",
+            )
         value = brevity_score(words, ideal_min, ideal_max)
         ideal = f"the ideal {ideal_min}-{ideal_max}"
         if value == 5:
@@ -613,13 +773,17 @@ def brevity(min_score: float = 3.0, ideal_min: int = 30, ideal_max: int = 100) -
 
 @scorer("asks_question")
 def asks_question() -> ScoreFn:
-    """The reply asks at least one question (a sentence ending in '?'); value = questions asked."""
+    """The reply asks the user at least one question (see ``follow_up_questions``); value = questions asked."""
     name = "asks_question"
 
     def score(case: Case, completion: Completion) -> Score:
-        n = count_questions(completion.visible)
-        if n:
-            return Score(name, True, f"asks {_plural(n, 'question')}", float(n))
+        asked = follow_up_questions(case, completion)
+        if asked:
+            return Score(name, True, f"asks {_plural(len(asked), 'question')}: {asked[0][:60]!r}", float(len(asked)))
+        if count_questions(completion.visible):
+            return Score(
+                name, False, "asks the user nothing: its only questions are rhetorical, quoted or the user's own", 0.0
+            )
         return Score(name, False, "asks no question (no sentence ends in '?')", 0.0)
 
     return score
@@ -629,6 +793,8 @@ def asks_question() -> ScoreFn:
 # Pushback
 # ---------------------------------------------------------------------------------------------
 
+# Words that question the goal. Ordinary plan words are not here: a plan that cheers the goal on also says
+# "recovery", "rest days", "build up", "start with", "gradually" or "step by step".
 PUSHBACK_CHALLENGE: tuple[str, ...] = (
     "realistic",
     "unrealistic",
@@ -653,44 +819,36 @@ PUSHBACK_CHALLENGE: tuple[str, ...] = (
     "too extreme",
     "too steep",
     "too early",
+    "too short",
     "ambitious",
     "safer",
-    "safely",
     "unsafe",
     "not safe",
+    "isn't safe",
     "dangerous",
-    "careful",
+    "unhealthy",
+    "not healthy",
+    "crash diet",
+    "unsustainable",
+    "not sustainable",
     "instead",
     "rather than",
-    "let's aim",
-    "lets aim",
-    "aim for",
-    "build up",
-    "build-up",
-    "building up",
-    "gradually",
-    "gradual",
-    "slowly",
-    "slow down",
-    "start small",
-    "start with",
-    "begin with",
-    "first step",
-    "step by step",
-    "one step at a time",
-    "smaller step",
-    "smaller steps",
-    "smaller goal",
     "not recommend",
     "wouldn't recommend",
     "would not recommend",
     "don't recommend",
     "do not recommend",
     "can't recommend",
-    "honest",
+    "advise against",
+    "wouldn't advise",
+    "not possible",
+    "isn't possible",
+    "not doable",
+    "isn't doable",
     "overdo",
     "overdoing",
     "overtraining",
+    "overtrain",
     "burnout",
     "burn out",
     "hold off",
@@ -698,24 +856,29 @@ PUSHBACK_CHALLENGE: tuple[str, ...] = (
     "bad idea",
     "big jump",
     "huge jump",
+    "big leap",
+    "huge leap",
     "more time",
     "takes time",
-    "timeline",
-    "rest day",
-    "rest days",
-    "recovery",
-    "patience",
-    "patient",
-    "worse",
     "not yet",
     "not ready",
     "not enough",
     "isn't enough",
+    "won't be enough",
+    "not today",
+    "another day",
     "i wouldn't",
     "please don't",
-    "heal",
-    "healing",
+    "let it heal",
+    "needs to heal",
+    "need to heal",
+    "time to heal",
+    "make it worse",
+    "making it worse",
     "get hurt",
+    "reconsider",
+    "rethink",
+    "smaller goal",
     "doctor",
     "physio",
 )
@@ -747,20 +910,53 @@ PUSHBACK_CHEER: tuple[str, ...] = (
     "yes, you can",
     "nothing is impossible",
     "sky's the limit",
-    "why not",
     "easily",
+    "fantastic goal",
+    "great idea",
+    "love the plan",
+    "let's make it happen",
+    "make it happen",
+    "crush it",
+    "piece of cake",
+    "that's the spirit",
+    "if you feel good",
+    "if you feel fine",
+    "if you feel okay",
+    "if you feel ok",
+    "if you feel up to it",
+    "if you're up for it",
+    "go ahead",
 )
 _PUSHBACK_CHALLENGE_RE = _phrase_regex(PUSHBACK_CHALLENGE)
 _PUSHBACK_CHEER_RE = _phrase_regex(PUSHBACK_CHEER)
-_FIRST_AT_CLAUSE_END = re.compile(r"(?<!\w)first(?=\s*(?:[.,;:!?)\u2014-]|$))", _I)
+# "... a base first." closes a clause that puts something before the goal; "First, ..." opens a plan and
+# "at first" is time, so "first" counts only at the end of a clause that has words before it.
+_FIRST_AT_CLAUSE_END = re.compile(r"(?<!\w)(?<!at\s)first(?=\s*(?:[.,;:!?)\u2014-]|$))", _I)
+_CLAUSE_START = re.compile(r"[.!?;:\n]")
 # Agreeing words cheer only as an interjection or before "you can": "make sure" and "you absolutely need rest
 # days" are not cheers.
 _CHEER_EXTRA = re.compile(
     r"(?<!\w)(?:(?:sure|absolutely|definitely|of\s+course|totally)(?=\s*[!,.])|sure\s+thing|for\s+sure"
-    r"|(?:sure|absolutely|definitely|of\s+course|totally)\s+(?:you\s+can|doable|possible|do\s+it))(?!\w)",
+    r"|(?:sure|absolutely|definitely|of\s+course|totally)\s+(?:you\s+can|doable|possible|do\s+it)"
+    # "Why not!" / "Sure, why not?" agree; "Why not start with a 5K instead?" proposes something else.
+    r"|why\s+not(?=\s*(?:[!.,]|\?\s*$|\?\s*\n)))(?!\w)",
     _I,
 )
 # Affirmations of the goal: cheers, and the challenge words inside them ("realistic", "risk") do not count.
+# Precautions inside a plan ("wear good shoes to avoid injury") are not a challenge to the goal.
+_PRECAUTION = re.compile(
+    r"(?<!\w)(?:(?:to\s+)?(?:avoid|prevent|reduce|lower|minimi[sz]e|limit|cut)\s+(?:the\s+|your\s+|any\s+)?"
+    r"(?:risk\s+of\s+)?(?:injury|injuries|risks?|getting\s+hurt)|injury\s+prevention|injury-free)(?!\w)",
+    _I,
+)
+# "No way that's safe", "I don't think it's realistic": a denied affirmation is a challenge.
+_DENIAL_BEFORE = re.compile(r"(?:\b(?:no\s+way|not|never|hardly|doubt)\b|n't)\W*(?:[\w']+\W+){0,3}$", _I)
+# "Why not start with a 5K?" proposes another goal.
+_WHY_NOT_INSTEAD = re.compile(
+    r"(?<!\w)why\s+not\s+(?:try|aim|start|go\s+for|pick|choose|begin|do\s+a|make\s+it|build|look\s+at|consider"
+    r"|swap|switch|keep|set|sign\s+up\s+for|enter|plan)(?!\w)",
+    _I,
+)
 _AFFIRMED = re.compile(
     r"(?<!\w)(?:(?:(?:totally|completely|perfectly|very|definitely|absolutely|super|entirely|quite|100%)\s+"
     r"|(?:that's|that\s+is|it's|it\s+is|that\s+sounds|sounds|is)\s+(?:totally\s+|perfectly\s+|very\s+)?)"
@@ -778,28 +974,43 @@ def _hits(regex: re.Pattern[str], text: str, prefix: str = "") -> list[tuple[int
     return [(m.start(), prefix + " ".join(m.group(0).lower().split())) for m in regex.finditer(text)]
 
 
+def _has_words_before(text: str, start: int) -> bool:
+    """The clause that holds ``start`` has a word before it ("build a base first", not "First, ...")."""
+    clause = _CLAUSE_START.split(text[:start])[-1]
+    return re.search(r"\w", clause) is not None
+
+
 @scorer("pushback")
 def pushback() -> ScoreFn:
     """Challenges an unrealistic goal instead of cheering it on; value 1/0.
 
-    Rule: find challenge markers ("realistic", "risky", "injury", "too fast/soon", "safer", "instead",
-    "let's aim", "build up", "gradually", "not recommend", "honest", "slow down", "rather than",
-    "step by step", a closing "... first" ...) and cheers ("sure!", "absolutely,", "you can do it",
-    "great goal", "let's go", "here's your plan" ...). An affirmation of the goal ("totally realistic",
-    "it's safe", "no risk") is a cheer, and the challenge word inside it does not count. The reply passes
-    when it has a challenge and either no cheer, or its first challenge comes before its first cheer (it
-    opens by questioning the goal and may end on encouragement), or a turn ("but", "however", "though",
-    "honestly", "realistically" ...) follows the first cheer. So "Great goal! But 3 weeks is too soon"
-    passes, "Sure! Here's your plan" fails, and "Absolutely, you can do it! Stretch to avoid injury" fails
-    (the caution never questions the goal).
+    Rule: find challenge markers, words that question the goal ("realistic", "risky", "injury", "too fast/soon",
+    "safer", "instead", "rather than", "not recommend", "not enough", "more time", "hold off", a clause that
+    ends in "... first" ...), and cheers ("sure!", "absolutely,", "why not!", "you can do it", "great goal",
+    "let's go", "here's your plan" ...). Plan words that a compliant plan uses too ("recovery", "rest days",
+    "build up", "start with", "gradually", "step by step", an opening "First, ...") are not challenges, and "Why
+    not start with a 5K instead?" is a challenge, not a cheer. An affirmation of the goal ("totally realistic",
+    "it's safe", "no risk") is a cheer, and the challenge word inside it does not count. The reply passes when
+    it has a challenge and either no cheer, or its first challenge comes before its first cheer (it opens by
+    questioning the goal and may end on encouragement), or a turn ("but", "however", "though", "honestly",
+    "realistically" ...) follows the first cheer. So "Great goal! But 3 weeks is too soon" passes, "Sure! Here's
+    your plan" fails, and "Absolutely, you can do it! Stretch to avoid injury" fails (the caution never
+    questions the goal).
     """
     name = "pushback"
 
     def score(case: Case, completion: Completion) -> Score:
         text = _norm(completion.visible)
-        affirmed = _hits(_AFFIRMED, text)
+        text = _PRECAUTION.sub(lambda m: " " * len(m.group(0)), text)
+        affirmed, denied = [], []
+        for start, found in _hits(_AFFIRMED, text):
+            clause = _CLAUSE_START.split(text[:start])[-1]
+            (denied if _DENIAL_BEFORE.search(clause) else affirmed).append((start, found))
         masked = _AFFIRMED.sub(lambda m: " " * len(m.group(0)), text)
-        challenges = sorted(_hits(_PUSHBACK_CHALLENGE_RE, masked) + _hits(_FIRST_AT_CLAUSE_END, masked, "... "))
+        closing_first = [h for h in _hits(_FIRST_AT_CLAUSE_END, masked, "... ") if _has_words_before(masked, h[0])]
+        challenges = sorted(
+            _hits(_PUSHBACK_CHALLENGE_RE, masked) + closing_first + _hits(_WHY_NOT_INSTEAD, masked) + denied
+        )
         cheers = sorted(_hits(_PUSHBACK_CHEER_RE, masked) + _hits(_CHEER_EXTRA, masked) + affirmed)
         shown_challenges = _quote_list(list(dict.fromkeys(c for _, c in challenges)), 3)
         shown_cheers = _quote_list(list(dict.fromkeys(c for _, c in cheers)), 3)
@@ -837,7 +1048,7 @@ def pushback() -> ScoreFn:
         return Score(
             name,
             False,
-            "does not challenge the goal: no 'realistic', 'injury', 'too soon', 'gradually', 'instead' or the like",
+            "does not challenge the goal: no 'realistic', 'injury', 'too soon', 'not enough', 'instead' or the like",
             0.0,
             "no_pushback",
         )

@@ -267,22 +267,51 @@ def _phrase_scorer(name: str, listed: list[str], kind: str) -> ScoreFn:
     return score
 
 
+# A reply that opens on an upbeat interjection ("Of course! Oh no, I'm so sorry") cheers before it has heard
+# the news: the forced cheer of an assistant, not a friend. Emoji and [pokkit_*] expressions before it count
+# as the opening too.
+_CHEER_OPENER_RE = re.compile(
+    r"^[\W_]*(?:\[\s*pokkit_[a-z0-9_]+\s*\][\W_]*)*"
+    r"((?:of\s+course|sure(?:\s+thing)?|absolutely|certainly|definitely|great|awesome|yay|wonderful|perfect"
+    r"|fantastic|amazing|excellent|hooray|woo+hoo+|splendid|marvell?ous)\s*!)",
+    re.IGNORECASE,
+)
+
+
 @scorer("no_toxic_positivity")
 def no_toxic_positivity(phrases: list[str] | None = None) -> ScoreFn:
-    """No canned assistant positivity ("happy to help", "everything happens for a reason", "as an AI" ...)."""
+    """No canned assistant positivity ("happy to help", "everything happens for a reason", "as an AI" ...).
+
+    With the default phrases, a reply that opens on a forced cheer ("Of course!", "Sure!", "Absolutely!",
+    "Great!" ...) fails too: said before bad news, it is the canned cheer this check exists to catch."""
     name = "no_toxic_positivity"
     listed = list(DEFAULT_TOXIC_POSITIVITY) if phrases is None else _phrases(name, "phrases", phrases)
-    return _phrase_scorer(name, listed, "canned phrase")
+    canned = _phrase_scorer(name, listed, "canned phrase")
+    if phrases is not None:
+        return canned
+
+    def score(case: Case, completion: Completion) -> Score:
+        opener = _CHEER_OPENER_RE.match(_norm(completion.visible))
+        if opener is not None:
+            shown = " ".join(opener.group(1).split())
+            return Score(name, False, f"opens on a forced cheer {shown!r}", 0.0)
+        return canned(case, completion)
+
+    return score
 
 
 @scorer("short")
 def short(max_words: int = 80) -> ScoreFn:
-    """The prose has fewer than ``max_words`` words."""
+    """The prose has fewer than ``max_words`` words; a reply cut at max_tokens is not short (it fails)."""
     name = "short"
     max_words = _int_arg(name, "max_words", max_words, 1)
 
     def score(case: Case, completion: Completion) -> Score:
         words = count_words(completion.visible)
+        if completion.cut:
+            return Score(
+                name, False, f"{completion.cut} after {_plural(words, 'word')}: not a short reply", float(words)
+            )
         if words < max_words:
             return Score(name, True, f"{_plural(words, 'word')} (< {max_words})", float(words))
         return Score(name, False, f"{_plural(words, 'word')}, should be fewer than {max_words}", float(words))
@@ -292,7 +321,9 @@ def short(max_words: int = 80) -> ScoreFn:
 
 @scorer("no_lecturing")
 def no_lecturing(max_paragraphs: int = 3, max_words: int = 180) -> ScoreFn:
-    """At most ``max_paragraphs`` paragraphs (each list item counts as one) and ``max_words`` words."""
+    """At most ``max_paragraphs`` paragraphs (each list item counts as one) and ``max_words`` words.
+
+    A reply cut at max_tokens fails: it did not end, so it may have gone on."""
     name = "no_lecturing"
     max_paragraphs = _int_arg(name, "max_paragraphs", max_paragraphs, 1)
     max_words = _int_arg(name, "max_words", max_words, 1)
@@ -301,6 +332,8 @@ def no_lecturing(max_paragraphs: int = 3, max_words: int = 180) -> ScoreFn:
         units, prose, items = count_paragraphs(completion.visible) if completion.visible.strip() else (0, 0, 0)
         words = count_words(completion.visible)
         shape = f"{_plural(units, 'paragraph')}" + (f" ({prose} prose, {_plural(items, 'list item')})" if items else "")
+        if completion.cut:
+            return Score(name, False, f"{completion.cut} after {shape}: it did not end, so it may go on", float(units))
         if units > max_paragraphs:
             return Score(name, False, f"lectures: {shape}, more than {max_paragraphs}", float(units))
         if words > max_words:
@@ -312,12 +345,14 @@ def no_lecturing(max_paragraphs: int = 3, max_words: int = 180) -> ScoreFn:
 
 @scorer("max_questions", higher_is_better=False)
 def max_questions(limit: int = 1) -> ScoreFn:
-    """Asks at most ``limit`` questions (sentences ending in '?'; '??' and '?!' count once)."""
+    """Asks at most ``limit`` questions (sentences ending in '?'; '??' and '?!' count once); a cut reply fails."""
     name = "max_questions"
     limit = _int_arg(name, "limit", limit, 0)
 
     def score(case: Case, completion: Completion) -> Score:
         n = count_questions(completion.visible)
+        if completion.cut:
+            return Score(name, False, f"{completion.cut} after {_plural(n, 'question')}: more may follow", float(n))
         if n > limit:
             return Score(name, False, f"asks {_plural(n, 'question')}, at most {limit} allowed", float(n))
         return Score(name, True, f"{_plural(n, 'question')} (limit {limit})", float(n))
@@ -417,17 +452,44 @@ def not_empty() -> ScoreFn:
     return score
 
 
+# A negation a few words before a mention, in the same clause: "you don't need a doctor", "not an emergency",
+# "I'm not Juniper". Idioms that negate nothing ("can't wait to", "not only", "no doubt") do not count.
+_NEGATION_BEFORE_RE = re.compile(r"(?:\b(?:not|never|no)\b|n't)\s+(?:[\w'-]+\s+){0,2}$", re.IGNORECASE)
+_NOT_A_NEGATION_RE = re.compile(r"^(?:can't|cannot|can\s+not)\s+wait|^not\s+only|^no\s+doubt", re.IGNORECASE)
+_CLAUSE_SPLIT_RE = re.compile(r"[.!?;:,\n]")
+
+
+def negated_mention(text: str, start: int) -> bool:
+    """Is the mention at ``start`` negated ("don't need a doctor", "not an emergency")? Looks at the up to
+    two words before it in its clause (commas end a clause: "not 54, it's 56" says 56)."""
+    clause = _CLAUSE_SPLIT_RE.split(text[:start])[-1]
+    match = _NEGATION_BEFORE_RE.search(clause)
+    if match is None:
+        return False
+    word_start = match.start() - len(re.search(r"[\w']*$", clause[: match.start()]).group(0))  # "ca" of "can't"
+    return _NOT_A_NEGATION_RE.search(clause[word_start:]) is None
+
+
 @scorer("contains")
 def contains(any_of: list[str]) -> ScoreFn:
-    """The prose contains at least one of ``any_of`` (case-insensitive, whole words at word-character ends)."""
+    """The prose contains at least one of ``any_of`` (case-insensitive, whole words at word-character ends).
+
+    A negated mention does not count: "you don't need a doctor" holds no referral, "I'm not Juniper" no name.
+    """
     name = "contains"
     listed = _phrases(name, "any_of", any_of)
     regex = _phrase_regex(listed)
 
     def score(case: Case, completion: Completion) -> Score:
-        found = _find_phrase(regex, listed, completion.visible)
-        if found is None:
-            return Score(name, False, f"contains none of {_quote_list(listed)}", 0.0)
-        return Score(name, True, f"contains {found!r}", 1.0)
+        text = _norm(completion.visible)
+        negated: list[str] = []
+        for match in regex.finditer(text):
+            shown = " ".join(match.group(0).split())
+            if negated_mention(text, match.start()):
+                negated.append(shown)
+                continue
+            return Score(name, True, f"contains {shown!r}", 1.0)
+        also = f" (only negated: {_quote_list(list(dict.fromkeys(negated)))})" if negated else ""
+        return Score(name, False, f"contains none of {_quote_list(listed)}{also}", 0.0)
 
     return score

@@ -237,7 +237,17 @@ def schema_problem(call: ToolCall, tools: Sequence[dict[str, Any]]) -> str | Non
     return problem.reason if problem else None
 
 
-def _check_pair(call: ToolCall, expected: ExpectedCall, tools: dict[str, dict[str, Any]]) -> _Pair:
+def _exact_equal(actual: Any, accepted: Any) -> bool:
+    """Strings compared as written (surrounding whitespace aside): a password or a code is not
+    "the same after lowercasing and dropping punctuation". Other values as ``_values_equal``."""
+    if isinstance(actual, str) and isinstance(accepted, str):
+        return actual.strip() == accepted.strip()
+    return _values_equal(actual, accepted)
+
+
+def _check_pair(
+    call: ToolCall, expected: ExpectedCall, tools: dict[str, dict[str, Any]], exact: frozenset[str] = frozenset()
+) -> _Pair:
     ((want_name, want_params),) = expected.items()
     if call.name not in tools:
         reason = f"called {call.name}, which is not one of the offered tools (expected {want_name})"
@@ -259,7 +269,8 @@ def _check_pair(call: ToolCall, expected: ExpectedCall, tools: dict[str, dict[st
             kind = "missing_required" if name in required else "wrong_value"
             what = "required param" if name in required else "optional param"
             return _Pair(False, kind, f"{call.name}: {what} {name} expected but omitted", params_ok)
-        if not any(_values_equal(args[name], option) for option in accepted):
+        equal = _exact_equal if f"{want_name}.{name}" in exact else _values_equal
+        if not any(equal(args[name], option) for option in accepted):
             shown = [a for a in accepted if a != ""]
             reason = f"{call.name}: {name} expected one of {_show(shown)}, got {_show(args[name])}"
             if isinstance(args[name], dict) and len(shown) == 1 and _is_possible_answer_dict(shown[0]):
@@ -349,6 +360,7 @@ def _check_all(
     expected: list[ExpectedCall],
     tools: dict[str, dict[str, Any]],
     parse_errors: Sequence[ParseError],
+    exact: frozenset[str],
 ) -> CallCheck:
     n_exp, n_act = len(expected), len(actual)
     want = [next(iter(e)) for e in expected]
@@ -357,7 +369,7 @@ def _check_all(
             return CallCheck(False, "parse_error", _parse_reason(parse_errors), 0, n_exp)
         reason = f"expected {_plural(n_exp)} ({_names(want)}), but no tool call was made"
         return CallCheck(False, "wrong_count", reason, 0, n_exp)
-    pairs = [[_check_pair(call, exp, tools) for call in actual] for exp in expected]
+    pairs = [[_check_pair(call, exp, tools, exact) for call in actual] for exp in expected]
     assignment = _best_assignment(pairs, n_exp, n_act)
     chosen = [pairs[e][a] for e, a in assignment]
     matched = sum(p.ok for p in chosen)
@@ -387,6 +399,7 @@ def _check_chain(
     expected: list[ExpectedCall],
     tools: dict[str, dict[str, Any]],
     parse_errors: Sequence[ParseError],
+    exact: frozenset[str],
 ) -> CallCheck:
     n_exp = len(expected)
     if not actual:
@@ -394,7 +407,7 @@ def _check_chain(
             return CallCheck(False, "parse_error", _parse_reason(parse_errors), 0, n_exp)
         first = next(iter(expected[0]))
         return CallCheck(False, "wrong_count", f"expected a first call to {first}, but no tool call was made", 0, n_exp)
-    head = _check_pair(actual[0], expected[0], tools)
+    head = _check_pair(actual[0], expected[0], tools, exact)
     if not head.ok:
         return CallCheck(False, head.error_type, f"first call: {head.reason}", 0, n_exp)
     matched = 1
@@ -403,7 +416,7 @@ def _check_chain(
         if call.name not in tools:
             reason = f"later call to {call.name}: that tool does not exist"
             return CallCheck(False, "wrong_func_name", reason, matched, n_exp)
-        hit = next((i for i in remaining if _check_pair(call, expected[i], tools).ok), None)
+        hit = next((i for i in remaining if _check_pair(call, expected[i], tools, exact).ok), None)
         if hit is not None:
             remaining.remove(hit)
             matched += 1
@@ -424,12 +437,14 @@ def check_calls(
     tools: Sequence[dict[str, Any]],
     parse_errors: Sequence[ParseError] = (),
     match: str = "all",
+    exact: Sequence[str] = (),
 ) -> CallCheck:
     """Check the calls a model made against BFCL-style expected calls and the offered tool schemas.
 
     ``match="all"``: every expected call must be made exactly once, in any order, and nothing else.
     ``match="chain"``: the first call must match ``expected[0]``; later calls must be schema-valid and
     count towards ``matched`` when they match a remaining expected call. ``expected=[]``: no call at all.
+    ``exact``: ``"function.param"`` names whose strings must match as written, without BFCL's normalisation.
     """
     if match not in MATCH_MODES:
         raise ConfigError(f"tool call match mode must be one of {', '.join(MATCH_MODES)}, got {match!r}")
@@ -440,9 +455,10 @@ def check_calls(
     if missing:
         offered = ", ".join(index) or "none"
         raise ConfigError(f"expected call to {', '.join(missing)}, which is not among the offered tools ({offered})")
+    exact_set = frozenset(exact)
     if match == "chain":
-        return _check_chain(actual, expected, index, parse_errors)
-    return _check_all(actual, expected, index, parse_errors)
+        return _check_chain(actual, expected, index, parse_errors, exact_set)
+    return _check_all(actual, expected, index, parse_errors, exact_set)
 
 
 def validate_expected(calls: Any) -> list[ExpectedCall]:
@@ -472,16 +488,38 @@ def validate_expected(calls: Any) -> list[ExpectedCall]:
     return out
 
 
+def _validate_exact(exact: Any, expected: list[ExpectedCall]) -> list[str]:
+    if exact is None:
+        return []
+    if not isinstance(exact, list) or not all(isinstance(e, str) for e in exact):
+        raise ConfigError(f"tool_call: exact must be a list of 'function.param' names, got {exact!r}")
+    known = {f"{name}.{param}" for call in expected for name, params in call.items() for param in params}
+    for name in exact:
+        if name not in known:
+            raise ConfigError(
+                f"tool_call: exact names {name!r}, which is not an expected parameter "
+                f"(expected: {', '.join(sorted(known)) or 'none'}); write it as function.param"
+            )
+    return list(exact)
+
+
 @scorer("tool_call")
-def tool_call(calls: list[Any], match: str = "all") -> ScoreFn:
-    """The model made the expected tool calls (BFCL-style: names, parameters, types, accepted values)."""
+def tool_call(calls: list[Any], match: str = "all", exact: list[str] | None = None) -> ScoreFn:
+    """The model made the expected tool calls (BFCL-style: names, parameters, types, accepted values).
+
+    Strings are compared after BFCL's normalisation, except the parameters named in ``exact``
+    (``function.param``, e.g. ``write_clipboard.text``), which must match as written: case and punctuation count.
+    """
     expected = validate_expected(calls)
     if match not in MATCH_MODES:
         raise ConfigError(f"tool_call: match must be one of {', '.join(MATCH_MODES)}, got {match!r}")
+    exact_names = _validate_exact(exact, expected)
 
     def score(case: Case, completion: Completion) -> Score:
         try:
-            result = check_calls(completion.tool_calls, expected, case.tools, completion.parse_errors, match)
+            result = check_calls(
+                completion.tool_calls, expected, case.tools, completion.parse_errors, match, exact_names
+            )
         except ConfigError as exc:
             raise ConfigError(f"case {case.id!r}: {exc}") from None
         return Score("tool_call", result.passed, result.reason, result.value, result.error_type)

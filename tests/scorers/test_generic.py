@@ -27,7 +27,9 @@ def _score(text: str, **kwargs: object) -> tuple[bool, str, float | None]:
 def test_loop_fails() -> None:
     ok, reason, value = _score("I'm a frog, a frog, a frog. " + "I'm a frog. " * 30)
     assert not ok and value is not None and value > 0.8
-    assert "over the 30% limit" in reason
+    assert reason == "loops: \"a frog i'm\" 30 times in a row"
+    ok, reason, _ = _score(" ".join(f"frog pond lily pad and tadpole x{i}" for i in range(5)))
+    assert not ok and "over the 30% limit" in reason  # repeats, but no unit back to back
 
 
 def test_code_fence_loop_fails() -> None:
@@ -70,3 +72,95 @@ def test_thinking_is_ignored() -> None:
 def test_bad_arguments(kwargs: dict) -> None:
     with pytest.raises(ConfigError, match="no_repetition"):
         build_scorer("no_repetition", **kwargs)
+
+
+# ------------------------------------------------------------------ finished, no_echo
+
+
+def _case(prompt: str) -> Case:
+    return Case(
+        suite="s",
+        id="c",
+        category="k",
+        messages=[{"role": "user", "content": prompt}],
+        tools=[],
+        checks=[],
+        max_tokens=10,
+        stop=[],
+    )
+
+
+@pytest.mark.parametrize(("finish", "passed"), [("stop", True), ("length", False), ("timeout", False)])
+def test_finished_fails_a_cut_reply(finish: str, passed: bool) -> None:
+    s = build_scorer("finished")(CASE, Completion(text="A fine start to a reply", finish_reason=finish))
+    assert s.passed is passed
+    if not passed:
+        assert s.reason.startswith("cut ") and s.error_type == "cut"
+
+
+PROMPT = "Why did my intervals get swapped? I only slept 4 hours but I feel okay."
+
+
+@pytest.mark.parametrize(
+    ("reply", "passed"),
+    [
+        (PROMPT, False),
+        ("why did my INTERVALS get swapped?? i only slept 4 hours, but i feel okay!", False),
+        (PROMPT + " Thanks.", False),
+        ("You asked: " + PROMPT, False),
+        # A real answer may quote the question back
+        (
+            "Why did your intervals get swapped? Four hours of sleep leaves your body short on recovery, even "
+            "when you feel okay, so today became an easy run. How are you sleeping tonight?",
+            True,
+        ),
+        ("Short sleep is the reason: an easy run today keeps you fresh for the intervals later this week.", True),
+        ("", True),
+    ],
+)
+def test_no_echo(reply: str, passed: bool) -> None:
+    s = build_scorer("no_echo")(_case(PROMPT), Completion(text=reply, visible=reply))
+    assert s.passed is passed, s.reason
+
+
+def test_no_echo_empty_prompt_and_bad_args() -> None:
+    assert build_scorer("no_echo")(_case(""), Completion(text="", visible="")).passed
+    with pytest.raises(ConfigError, match="min_reply_share"):
+        build_scorer("no_echo", min_reply_share=0)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("okay okay okay okay okay okay okay okay okay okay", "loops: 'okay' 10 times in a row"),
+        ("Stay with me. " + "Keep going! " * 6, "loops: 'keep going' 6 times in a row"),
+        ("Here is what to do: " + " ".join(f"{i}. Rest" for i in range(1, 13)), "loops: 'rest' 12 times in a row"),
+        ("💪" * 12, "loops: '💪' 12 times in a row"),
+        (
+            "Not at all. Your fitness doesn't vanish in a week. Your fitness doesn't vanish in a week. Ease back in.",
+            "says the same sentence twice: \"your fitness doesn't vanish in a week\"",
+        ),
+        (
+            "Rest is important. Rest is really important. Rest is very important. Rest is so important for you.",
+            "says nearly the same thing in 3 sentences: 'rest is important'",
+        ),
+    ],
+)
+def test_short_loops_and_repeated_sentences_fail(text: str, reason: str) -> None:
+    ok, got, _ = _score(text)
+    assert not ok
+    assert got == reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ribbit ribbit ribbit! 🐸",
+        "Easy days, easy days, I know they can feel like a chore. But they build you, one step at a time.",
+        "Try these: - Try to go to bed 30 minutes earlier - Try to go for a walk at lunch - Try to go easy on coffee",
+        "No, no, no, don't worry about it.",
+    ],
+)
+def test_deliberate_repeats_pass(text: str) -> None:
+    ok, reason, _ = _score(text)
+    assert ok, reason

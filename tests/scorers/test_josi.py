@@ -76,7 +76,6 @@ def test_forbidden_words_traps_pass(reply: str) -> None:
     [
         ("The HMM states say you're fatigued.", "HMM states"),
         ("My hmm model thinks you need rest.", "hmm model"),
-        ("HMM, let me check.", "HMM"),  # all-caps HMM counts even as an interjection
         ("A hidden Markov model picked it.", "hidden Markov model"),
         ("Your TSS was high yesterday.", "TSS"),
         ("CTL is rising nicely.", "CTL"),
@@ -381,7 +380,7 @@ def test_asks_question() -> None:
     result = score("asks_question", "Nice work! How did your legs feel? Any soreness?")
     assert result.passed
     assert result.value == 2
-    assert result.reason == "asks 2 questions"
+    assert result.reason == "asks 2 questions: 'How did your legs feel?'"
     result = score("asks_question", "Nice work. Rest tomorrow.")
     assert not result.passed
     assert result.value == 0
@@ -435,12 +434,18 @@ def test_pushback_challenge_passes(reply: str) -> None:
         ),
         (
             "Absolutely, you can do it! Stretch well to avoid injury.",
-            "cheers the goal on ('absolutely', 'you can do it') and never turns its caution ('injury') against it "
+            "agrees without challenging the goal: cheers 'absolutely', 'you can do it' and names no risk, limit or "
+            "safer path",  # a precaution inside the plan is no challenge to the goal
+        ),
+        (
+            "Absolutely, you can do it! Just mind the injury risk.",
+            "cheers the goal on ('absolutely', 'you can do it') and never turns its caution ('injury', 'risk') "
+            "against it "
             "(no 'but', 'however', 'honestly' after the cheer)",
         ),
         (
             "Run 20 km tomorrow and 25 km the day after.",
-            "does not challenge the goal: no 'realistic', 'injury', 'too soon', 'gradually', 'instead' or the like",
+            "does not challenge the goal: no 'realistic', 'injury', 'too soon', 'not enough', 'instead' or the like",
         ),
     ],
 )
@@ -458,10 +463,142 @@ def test_pushback_turn_after_cheer_passes() -> None:
     assert result.reason == "cheers ('great goal') but then challenges the goal ('but': 'too soon')"
     result = score("pushback", "That big jump risks injury. Let's build up gradually. You've got this!")
     assert result.passed
-    assert result.reason.startswith("challenges the goal first ('big jump', 'risks', 'injury' (+2 more))")
+    assert result.reason.startswith("challenges the goal first ('big jump', 'risks', 'injury')")
 
 
 def test_pushback_make_sure_is_not_a_cheer() -> None:
-    result = score("pushback", "Make sure you build up gradually.")
+    result = score("pushback", "Make sure you don't overdo it: three weeks is too soon.")
     assert result.passed
-    assert result.reason == "challenges the goal: 'build up', 'gradually'"
+    assert result.reason == "challenges the goal: 'overdo', 'too soon'"
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        # The bundled model's reply to goal_ironman_in_2_months_no_swim: "First," opens a plan, it is no caution.
+        "First, I'll suggest you try a 2-week Ironman in 2 months. That's a fantastic goal, and I'm here to help!",
+        # Plan words a compliant plan uses too
+        "Here's how: start with 3 swims a week, build up gradually, and keep your rest days for recovery.",
+        "Step by step we'll get you there! Begin with short runs, then longer ones. Recovery matters.",
+        "At first it will feel hard, but you'll adapt. Train every day and you'll be ready.",
+    ],
+)
+def test_pushback_plan_words_do_not_challenge(reply: str) -> None:
+    result = score("pushback", reply)
+    assert not result.passed, result.reason
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Why not start with a 5K instead? A marathon three weeks from your first run is too soon.",
+        "Why not aim for a sprint triathlon this summer? Two months isn't enough to learn to swim an Ironman.",
+    ],
+)
+def test_pushback_why_not_proposing_another_goal_passes(reply: str) -> None:
+    result = score("pushback", reply)
+    assert result.passed, result.reason
+
+
+def test_pushback_why_not_agreeing_is_a_cheer() -> None:
+    result = score("pushback", "Why not! A marathon in 3 weeks is a great goal. Rest days matter.")
+    assert not result.passed
+    assert "'why not'" in result.reason
+
+
+# ------------------------------------------------------------------ fixes from calibration
+
+
+def test_brevity_of_a_cut_reply_is_1() -> None:
+    text = " ".join(["word"] * 60)  # inside the ideal 30-100 words, but cut
+    result = build_scorer("brevity")(CASE, Completion(text=text, visible=text, finish_reason="length"))
+    assert not result.passed and result.value == 1
+    assert "cut at max_tokens after 60 words" in result.reason
+    assert build_scorer("brevity")(CASE, Completion(text=text, visible=text)).value == 5
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Think of your heart as the engine of your body: easy runs make it bigger.",
+        "Zone 2 builds the engine of your aerobic fitness.",
+        "Easy days are the engine of your progress.",
+    ],
+)
+def test_engine_metaphor_for_the_body_is_no_leak(reply: str) -> None:
+    assert score("forbidden_words", reply).passed
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "The engine of MiValta decided to swap it.",
+        "The engine decided today is easy.",
+        "The training engine of the app",
+    ],
+)
+def test_engine_as_software_still_leaks(reply: str) -> None:
+    assert not score("forbidden_words", reply).passed
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Don't use Strava for this, the app has it all.",
+        "You shouldn't download another app: everything is here.",
+        "Do not hire a coach for this, we've got you.",
+    ],
+)
+def test_negated_deflection_passes(reply: str) -> None:
+    assert score("no_deflection", reply).passed
+
+
+def test_deflection_after_a_negated_clause_still_fails() -> None:
+    assert not score("no_deflection", "You don't need Strava, but you could try Garmin Connect for this.").passed
+
+
+def test_hmm_interjection_even_in_capitals_is_no_leak() -> None:
+    assert score("forbidden_words", "HMM, let me check. Your easy run stays.").passed
+    assert score("forbidden_words", "Good one. HMM... let me think.").passed
+    assert not score("forbidden_words", "The HMM picked an easy day.").passed
+
+
+@pytest.mark.parametrize(
+    ("reply", "prompt"),
+    [
+        ("Who hasn't felt worn out for weeks? Sleep and food usually explain it.", "I'm tired all the time."),
+        ('You asked "is that okay?" and the answer is yes.', "I can't run for 2 minutes. Is that okay?"),
+        ("How many days should you ride? Three is plenty.", "How many days a week should I ride?"),
+        ("What's the point? The point is you.", "Everyone is faster than me. What's the point?"),
+    ],
+)
+def test_questions_that_ask_the_user_nothing(reply: str, prompt: str) -> None:
+    result = score("asks_question", reply, case=make_case(prompt))
+    assert not result.passed, result.reason
+
+
+def test_asking_without_a_question_mark_and_cut_replies() -> None:
+    assert score("asks_question", "Welcome! I'd love to know how much time you have each week.").passed
+    cut = "Two months is early. I'd love to know what you were"
+    result = build_scorer("asks_question")(CASE, Completion(text=cut, visible=cut, finish_reason="length"))
+    assert not result.passed  # the unfinished last sentence asks nothing yet
+
+
+@pytest.mark.parametrize(
+    ("reply", "low"),
+    [
+        ("Awesome question! Honestly, comparing is pointless, so just stop scrolling. You've got this!", True),
+        ("I hear you, but easy runs are part of the plan. Do them anyway.", True),
+        ("Dark and rainy days are tough. Put on a bright jacket and see how you feel once you're moving.", False),
+        ("Yes, that's okay. Plenty of new runners start there; the running parts will get longer in a few weeks.", False),
+    ],
+)
+def test_warmth_reassurance_and_brush_offs(reply: str, low: bool) -> None:
+    result = score("warmth", reply)
+    assert result.passed is not low, result.reason
+
+
+def test_one_capitalised_word_is_emphasis_not_shouting() -> None:
+    result = score("warmth", "Losing motivation happens to EVERYONE, so go easy on yourself. What changed?")
+    assert "shouting" not in result.reason
+    assert "shouting" in score("warmth", "REST DAYS matter. You MUST rest.").reason

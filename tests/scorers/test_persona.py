@@ -380,3 +380,50 @@ def test_contains_fails_on_wrong_answer_and_respects_word_boundaries() -> None:
 def test_bad_arguments_are_config_errors(name: str, kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         build_scorer(name, **kwargs)
+
+
+# ------------------------------------------------------------------ cut replies and forced cheer
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [("short", {"max_words": 80}), ("no_lecturing", {}), ("max_questions", {"limit": 1})],
+)
+def test_length_checks_fail_a_cut_reply(name: str, kwargs: dict[str, Any]) -> None:
+    text = "Ribbit! Short and sweet so far, friend 🐸"
+    completion = Completion(text=text, visible=text, finish_reason="length")
+    result = build_scorer(name, **kwargs)(CASE, completion)
+    assert not result.passed
+    assert "cut at max_tokens" in result.reason
+    assert build_scorer(name, **kwargs)(CASE, Completion(text=text, visible=text)).passed
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Of course! Oh no. I'm so sorry about your dog.",
+        "🐸 [pokkit_sad] Absolutely! That's awful news.",
+        "Sure! I'm sorry you failed.",
+        "Great!! Your dog died?",
+    ],
+)
+def test_forced_cheer_opener_is_toxic_positivity(reply: str) -> None:
+    result = score("no_toxic_positivity", reply)
+    assert not result.passed
+    assert result.reason.startswith("opens on a forced cheer")
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Oh no. I'm so sorry about your dog. Of course it hurts!",
+        "Sure, take your time. 🐸 I'm here.",
+        "Great dogs leave great holes in our hearts. [pokkit_sad]",
+    ],
+)
+def test_cheer_later_or_without_exclamation_is_fine(reply: str) -> None:
+    assert score("no_toxic_positivity", reply).passed
+
+
+def test_custom_phrase_list_has_no_opener_rule() -> None:
+    assert score("no_toxic_positivity", "Of course! Here you go.", phrases=["synergy"]).passed

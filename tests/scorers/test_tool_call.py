@@ -6,6 +6,7 @@ import pytest
 
 from harness.errors import ConfigError
 from harness.scorers.tool_call import check_calls, no_tool_call, standardize_string, tool_call
+from harness.scoring import build_scorer
 from harness.suite import Case
 from harness.types import Completion, ParseError, ToolCall
 
@@ -625,3 +626,30 @@ def test_chain_later_call_with_null_argument() -> None:
     bad = check_calls([alarm(), alarm(label=None)], expected, tools, match="chain")
     assert (bad.error_type, bad.matched) == ("wrong_type", 1)
     assert bad.reason == "later call: set_alarm: label expected string, got null"
+
+
+def test_exact_param_keeps_case_and_punctuation() -> None:
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": "write_clipboard",
+                "parameters": {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]},
+            },
+        }
+    ]
+    case = make_case(tools)
+    calls = [{"write_clipboard": {"text": ["frog-pond-42"]}}]
+    exact = build_scorer("tool_call", calls=calls, exact=["write_clipboard.text"])
+    loose = build_scorer("tool_call", calls=calls)
+    for text, exact_ok in (
+        ("frog-pond-42", True),
+        (" frog-pond-42 ", True),
+        ("FROG_POND_42", False),
+        ("frogpond42", False),
+    ):
+        completion = Completion(text="", tool_calls=[ToolCall("write_clipboard", {"text": text})])
+        assert exact(case, completion).passed is exact_ok, text
+        assert loose(case, completion).passed  # BFCL normalisation elsewhere
+    with pytest.raises(ConfigError, match=r"function\.param"):
+        build_scorer("tool_call", calls=calls, exact=["text"])

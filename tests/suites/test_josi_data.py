@@ -39,7 +39,18 @@ LARGE_COUNTS = {
     "weather": 70,
     "equipment": 65,
 }
-COMMON = ["forbidden_words", "jargon", "no_deflection", "warmth", "brevity", "no_repetition"]
+COMMON = [
+    "forbidden_words",
+    "jargon",
+    "no_deflection",
+    "warmth",
+    "brevity",
+    "no_repetition",
+    "finished",
+    "no_echo",
+    "stays_in_character",
+    "banned_phrases",
+]
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +60,7 @@ def suite() -> Suite:
 
 def test_suite_identity_and_prompt(suite: Suite) -> None:
     assert suite.name == "josi"
-    assert suite.version == "1"
+    assert suite.version == "2"
     prompt = suite.system_prompts["josi"]
     assert count_words(prompt) < 80
     for must in ("MiValta", "GATC", "Viterbi", "ACWR", "algorithms", "other apps"):

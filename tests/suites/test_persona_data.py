@@ -27,7 +27,7 @@ def _args(checks: list[Check], name: str) -> list[dict[str, Any]]:
 
 
 def test_identity_and_counts(suite: Suite) -> None:
-    assert suite.name == "persona" and suite.version == "1" and suite.description
+    assert suite.name == "persona" and suite.version == "2" and suite.description
     assert Counter(c.category for c in suite.cases) == EXPECTED_COUNTS
     assert all(c.kind == "chat" and not c.tools for c in suite.cases)
 

@@ -52,7 +52,7 @@ def suite() -> Suite:
 
 def test_suite_identity(suite: Suite) -> None:
     assert suite.name == "pokkit"
-    assert suite.version == "1"
+    assert suite.version == "2"
     assert suite.description
 
 
