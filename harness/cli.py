@@ -1,5 +1,5 @@
 """Command line: ``python -m harness COMMAND`` (info, the training commands of train/cli.py, the report, gate
-and publish commands of reports/). Scoring runs through pytest: ``pytest suites/ --model X``.
+and publish commands of reports/, calibrate). Scoring runs through pytest: ``pytest suites/ --model X``.
 
 The entry point only parses arguments and calls library functions.
 """
@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_report_commands(sub)
     add_ci_commands(sub)
+    from harness.calibrate import add_commands as add_calibrate_command
+
+    add_calibrate_command(sub)
     return parser
 
 

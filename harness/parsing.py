@@ -207,6 +207,18 @@ def _calls_from_values(values: list[Any], body: str) -> tuple[list[ToolCall], li
     return calls, errors
 
 
+def _mentioned_in_prose(text: str, start: int, content_start: int) -> bool:
+    """ "I won't use a <tool_call> for this": the tag sits inside a sentence (words before it on its line) and
+    words, not a call, follow it. A tag that opens its line, or is followed by JSON, is an attempt at a call."""
+    line_before = text[text.rfind("\n", 0, start) + 1 : start]
+    after = text[content_start : content_start + 40]
+    return (
+        bool(re.search(r"\w", line_before))
+        and re.match(r" +[^\W\d_]+(?:\s|[.,;:!?])", after) is not None
+        and (CALL_CLOSE not in text[content_start:])
+    )
+
+
 def _parse_tagged(text: str) -> tuple[list[ToolCall], list[ParseError], str]:
     calls: list[ToolCall] = []
     errors: list[ParseError] = []
@@ -217,8 +229,12 @@ def _parse_tagged(text: str) -> tuple[list[ToolCall], list[ParseError], str]:
         if start == -1:
             visible.append(text[pos:])
             break
-        visible.append(text[pos:start])
         content_start = start + len(CALL_OPEN)
+        if _mentioned_in_prose(text, start, content_start):
+            visible.append(text[pos:content_start])
+            pos = content_start
+            continue
+        visible.append(text[pos:start])
         end = text.find(CALL_CLOSE, content_start)
         if end == -1:
             content = text[content_start:]

@@ -20,7 +20,7 @@ from harness.errors import EXIT_GATE_FAILED, EXIT_OK, HarnessError
 from harness.pool import case_key
 from harness.results import strip_control
 from harness.runner import describe_failure
-from harness.session import HarnessSession, RunOptions
+from harness.session import HarnessSession, RunOptions, add_judge_options
 from harness.suite import Case, Suite, load_suite
 from harness.summary import render_summary
 
@@ -82,15 +82,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="SECONDS",
         help="wall-clock limit for one generation; the case is cut with finish_reason 'timeout'",
     )
-    group.addoption(
-        "--judge",
-        default=None,
-        metavar="MODEL",
-        help="a second GGUF (or 'default') that grades replies for the suites' judge_checks, its output "
-        "constrained to a JSON verdict; the run reports judge-vs-rule agreement",
-    )
-    group.addoption(
-        "--judge-chat-template", default=None, metavar="NAME|PATH", help="chat template for the judge model"
+    add_judge_options(
+        group.addoption,
+        "a second GGUF (or 'default') that grades replies for the suites' judge_checks, its output constrained to "
+        "a JSON verdict; the run reports judge-vs-rule agreement",
     )
     group.addoption(
         "--summarizer",

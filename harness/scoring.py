@@ -73,14 +73,20 @@ def registered_scorers() -> dict[str, ScorerInfo]:
     return dict(_REGISTRY)
 
 
-def build_scorer(name: str, **kwargs: Any) -> ScoreFn:
-    """Instantiate scorer ``name`` with ``kwargs``; unknown names and bad arguments are ConfigErrors."""
+def scorer_info(name: str) -> ScorerInfo:
+    """The registered scorer ``name``; an unknown name is a ConfigError with a "did you mean"."""
     _load_builtin_scorers()
     info = _REGISTRY.get(name)
     if info is None:
         close = difflib.get_close_matches(name, list(_REGISTRY), n=1)
         hint = f" Did you mean: {close[0]}?" if close else ""
         raise ConfigError(f"Unknown scorer {name!r}.{hint} Available: {', '.join(sorted(_REGISTRY))}")
+    return info
+
+
+def build_scorer(name: str, **kwargs: Any) -> ScoreFn:
+    """Instantiate scorer ``name`` with ``kwargs``; unknown names and bad arguments are ConfigErrors."""
+    info = scorer_info(name)
     try:
         inspect.signature(info.factory).bind(**kwargs)
     except TypeError as exc:

@@ -9,6 +9,7 @@ import os
 import platform
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -79,6 +80,13 @@ def default_workers(kind: str, n_threads: int) -> int:
     if kind != "gguf":
         return 1
     return max(1, min(4, available_cpus() // max(1, n_threads)))
+
+
+def add_judge_options(add: Callable[..., Any], judge_help: str) -> None:
+    """Declare ``--judge MODEL`` and ``--judge-chat-template`` with ``add``: argparse's ``add_argument`` or a
+    pytest option group's ``addoption`` (the plugin and ``harness calibrate`` open the judge the same way)."""
+    add("--judge", default=None, metavar="MODEL", help=judge_help)
+    add("--judge-chat-template", default=None, metavar="NAME|PATH", help="chat template for the judge model")
 
 
 def open_model(ref: ModelRef, options: LoadOptions, log_dir: Path | None, name: str) -> Backend:

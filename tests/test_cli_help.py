@@ -16,9 +16,19 @@ def _commands() -> list[str]:
 
 
 def test_all_expected_commands_exist() -> None:
-    assert {"info", "data", "check-data", "train", "export", "loop", "report", "compare", "gate", "publish"} <= set(
-        _commands()
-    )
+    assert {
+        "info",
+        "data",
+        "check-data",
+        "train",
+        "export",
+        "loop",
+        "report",
+        "compare",
+        "gate",
+        "publish",
+        "calibrate",
+    } <= set(_commands())
 
 
 @pytest.mark.parametrize("command", _commands())

@@ -1,7 +1,12 @@
 """Contamination check: no training example may contain an evaluation prompt, exactly or nearly.
 
 Every user turn of every case in ``suites/`` (the large Josi set and BFCL included, compression
-conversations and questions too) is an evaluation text. A training example is contaminated when one of
+conversations and questions too) is an evaluation text, and so is every labelled reply of the suites'
+calibration files (``suites/<suite>/calibration.yaml``, see ``harness.calibrate``) of at least
+:data:`MIN_REPLY_WORDS` words: a model trained on them would make the rule checks look right on exactly the
+replies that measure them. A shorter reply ("Ribbit! 🐸", "Hi! 📚 What are you reading?") is a stock phrase
+that any training reply may say, not a copy of the calibration set, and matching it would refuse clean data.
+A training example is contaminated when one of
 its user or assistant turns
 
 - equals an evaluation text after normalisation (lowercase, punctuation dropped), or
@@ -24,11 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.calibrate import calibration_path, load_calibration
 from harness.errors import ContaminationError, DataError
 from harness.suite import load_suite
 
 SUITES_ROOT = Path(__file__).resolve().parents[1] / "suites"
 _WORD = re.compile(r"[a-z0-9]+")
+# Calibration replies shorter than this (the default n-gram size) are stock phrases, not evaluation texts.
+MIN_REPLY_WORDS = 8
 _NO_TEXTS = (
     "contamination check: no evaluation texts found ({where}), so it cannot tell clean data from contaminated; "
     "run it from a source checkout (pip install -e .) that has the suites/ directory"
@@ -41,7 +49,7 @@ def words(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class EvalText:
-    source: str  # "suite/case_id"
+    source: str  # "suite/case_id", or "suite/calibration/check/item" for a calibration reply
     text: str
 
 
@@ -93,7 +101,9 @@ def _strings(value: Any) -> Iterable[str]:
 
 
 def collect_eval_texts(suites_root: Path = SUITES_ROOT) -> list[EvalText]:
-    """Every user-side text of every suite under ``suites_root`` (all case sets).
+    """Every user-side text of every suite under ``suites_root`` (all case sets), and every reply of at least
+    :data:`MIN_REPLY_WORDS` words in the suites' calibration files (a malformed calibration file is a
+    ConfigError, never a file left out).
 
     Finding none is a DataError, never an empty list: checking against nothing would call any data clean
     (as it did for an installed package, which has no ``suites/`` beside it)."""
@@ -111,6 +121,10 @@ def collect_eval_texts(suites_root: Path = SUITES_ROOT) -> list[EvalText]:
             for text in _strings(case.data):  # compression conversations and questions
                 if len(words(text)) >= 3:
                     texts.append(EvalText(source, text))
+        calibration = calibration_path(suite)
+        if calibration.is_file():
+            for items in load_calibration(calibration, suite).values():
+                texts.extend(EvalText(i.source, i.reply) for i in items if len(words(i.reply)) >= MIN_REPLY_WORDS)
     if not texts:
         raise DataError(_NO_TEXTS.format(where=f"the suites under {suites_root} hold no user prompt"))
     return texts

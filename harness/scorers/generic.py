@@ -56,9 +56,10 @@ def repeated_run(words: list[str], min_words: int = 10) -> tuple[list[str], int]
 
 
 def repeated_sentences(text: str) -> tuple[str, int] | None:
-    """A sentence of 5+ words said twice word for word, or 3+ sentences that say nearly the same thing ("Rest is
-    important. Rest is really important. Rest is so important."): (an example, how many sentences)."""
-    sentences = [s for s in (_loop_words(part) for part in _SENTENCES.split(text)) if len(s) >= 3]
+    """A sentence of 5+ words said twice word for word, or 3+ sentences of 2+ words that share half their words
+    with another ("Rest is important. Rest is really important. Rest is so important."): (an example, how many
+    sentences)."""
+    sentences = [s for s in (_loop_words(part) for part in _SENTENCES.split(text)) if len(s) >= 2]
     seen: dict[tuple[str, ...], int] = {}
     for words in sentences:
         key = tuple(words)
@@ -67,7 +68,7 @@ def repeated_sentences(text: str) -> tuple[str, int] | None:
             return " ".join(words), 2
     sets = [set(words) for words in sentences]
     similar = [
-        i for i, a in enumerate(sets) if any(j != i and len(a & b) / len(a | b) >= 0.6 for j, b in enumerate(sets))
+        i for i, a in enumerate(sets) if any(j != i and len(a & b) / len(a | b) >= 0.5 for j, b in enumerate(sets))
     ]
     if len(similar) >= 3:
         return " ".join(sentences[similar[0]]), len(similar)
@@ -80,7 +81,8 @@ def no_repetition(ngram: int = 4, max_ratio: float = 0.3, min_words: int = 16) -
 
     It fails when, in order: a unit of 1-8 words is said back to back until it fills 10+ words ("okay okay
     okay ...", "1. Rest 2. Rest 3. Rest ..."); a sentence of 5+ words is said twice, or 3+ sentences say nearly
-    the same (60% of their words shared); or, from ``min_words`` words on, more than ``max_ratio`` of its word
+    the same (half their words shared: "I'm Juniper. I'm Juniper from Bookworm. I'm Juniper, really."); or,
+    from ``min_words`` words on, more than ``max_ratio`` of its word
     ``ngram``-grams repeat earlier ones. Each emoji counts as a word, list markers do not. A phrase said twice
     on purpose ("Easy days, easy days, I know ...") and a short pet's "ribbit ribbit ribbit" pass."""
     if ngram < 1 or not 0 < max_ratio < 1 or min_words < ngram:
@@ -133,7 +135,13 @@ def finished() -> ScoreFn:
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _CONTRACTIONS = {
-    "n't": " not", "'re": " are", "'ve": " have", "'ll": " will", "'d": " would", "'m": " am", "'s": " is",
+    "n't": " not",
+    "'re": " are",
+    "'ve": " have",
+    "'ll": " will",
+    "'d": " would",
+    "'m": " am",
+    "'s": " is",
 }
 _NUMBERS = {
     w: str(i)
@@ -168,47 +176,78 @@ def echo_words(text: str) -> list[str]:
     return out
 
 
+def split_repeats(prompt: list[str], reply: list[str], n: int = 3) -> tuple[int, list[str]]:
+    """``(words of reply that repeat prompt, the other words)``; see ``words_from``."""
+    covered = _covered(prompt, reply, n)
+    return sum(covered), [w for w, c in zip(reply, covered, strict=True) if not c]
+
+
 def words_from(prompt: list[str], reply: list[str], n: int = 3) -> int:
-    """How many of ``reply``'s words sit inside a run of ``n`` words that also occurs in ``prompt`` (the whole
-    prompt when it is shorter than ``n``): the part of the reply that repeats the prompt, wherever it stands."""
-    n = min(n, len(prompt))
-    if n == 0:
-        return 0
-    grams = {tuple(prompt[i : i + n]) for i in range(len(prompt) - n + 1)}
+    """How many of ``reply``'s words sit inside a run of ``n`` words that also occurs in ``prompt`` (shorter runs
+    when the prompt or the reply is shorter than ``n``): the part of the reply that repeats the prompt."""
+    return sum(_covered(prompt, reply, n))
+
+
+def _covered(prompt: list[str], reply: list[str], n: int) -> list[bool]:
+    n = min(n, len(prompt), len(reply))
     covered = [False] * len(reply)
+    if n == 0:
+        return covered
+    grams = {tuple(prompt[i : i + n]) for i in range(len(prompt) - n + 1)}
     for i in range(len(reply) - n + 1):
         if tuple(reply[i : i + n]) in grams:
             covered[i : i + n] = [True] * n
-    return sum(covered)
+    return covered
+
+
+# Words that add nothing to an echo: "You said: ...", "... Great question.", "... OK.", "Let me think about that.",
+# the small words that join two echoed pieces ("Why is your readiness red when you feel fine?") and
+# interjections ("... Ribbit."). A number or a noun is an answer: "What's 7 times 8? 56!" is no echo.
+_FILLER = frozenset(
+    (
+        "ok okay sure yes no yeah yep hmm um uh well so oh ah wow ha thanks thank great good nice interesting "
+        "question user said asked ask wrote says say <p> <pp> <be> let think about that this these those it its "
+        "is a an the and or but if when then because as to of in on at for with from by what how why who which "
+        "where do does did not just really very hi hello hey ribbit croak brrup"
+    ).split()
+)
 
 
 @scorer("no_echo")
-def no_echo(min_prompt_share: float = 0.5, min_reply_share: float = 0.5) -> ScoreFn:
+def no_echo(min_prompt_share: float = 0.5) -> ScoreFn:
     """The reply is not the user's last message said back.
 
     Rule: count the reply's words that repeat the message (runs of 3 words found in it; case, punctuation,
     contractions, number words and my/your swaps ignored). It is an echo when they amount to at least
-    ``min_prompt_share`` of the message and at least ``min_reply_share`` of the reply: the message said back
-    (once, twice, cut off, behind "You said:" or ahead of "Great question.") fails; a real answer that quotes
-    the question back passes. An empty message cannot be echoed."""
+    ``min_prompt_share`` of the message and the rest of the reply adds nothing (only filler: "You said:",
+    "Great question.", "OK", joining words). So the message said back (once, twice, cut off, behind "You
+    said:") fails, while "What's 7 times 8? 56!" and a real answer that quotes the question pass. A reply that
+    makes a tool call acts, and an empty message cannot be echoed."""
     name = "no_echo"
-    for arg, value in (("min_prompt_share", min_prompt_share), ("min_reply_share", min_reply_share)):
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
-            raise ConfigError(f"scorer {name!r}: {arg} must be a number in (0, 1], got {value!r}")
+    if (
+        isinstance(min_prompt_share, bool)
+        or not isinstance(min_prompt_share, int | float)
+        or not 0 < min_prompt_share <= 1
+    ):
+        raise ConfigError(f"scorer {name!r}: min_prompt_share must be a number in (0, 1], got {min_prompt_share!r}")
 
     def score(case: Case, completion: Completion) -> Score:
         asked = echo_words(case.prompt)
         said = echo_words(completion.visible)
+        if completion.tool_calls:
+            return Score(name, True, "acts with a tool call", 0.0)
         if not asked or not said:
             return Score(name, True, "nothing to echo" if not asked else "no prose to compare", 0.0)
-        repeated = words_from(asked, said)
+        repeated, rest = split_repeats(asked, said)
         of_reply = repeated / len(said)
-        if repeated >= min_prompt_share * len(asked) and of_reply >= min_reply_share:
+        new_words = [w for w in rest if w not in _FILLER]
+        if repeated >= min_prompt_share * len(asked) and not new_words:
+            added = f"; adds only {' '.join(rest[:4])!r}" if rest else ""
             return Score(
                 name,
                 False,
                 f"echoes the user's message: {of_reply:.0%} of the reply ({repeated} of {len(said)} words) "
-                "repeats it",
+                f"repeats it{added}",
                 of_reply,
                 "echo",
             )

@@ -9,6 +9,7 @@ are word characters.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -49,10 +50,8 @@ DEFAULT_FROG_MARKERS: tuple[str, ...] = (
     "lilypad",
     "pond",
     "tadpole",
-    "frog",
     "froggy",
     "froggo",
-    "toad",
     "flies",
     "amphibian",
     "swamp",
@@ -65,6 +64,12 @@ DEFAULT_TOXIC_POSITIVITY: tuple[str, ...] = (
     "glad to help",
     "great question",
     "what a great question",
+    "wonderful question",
+    "excellent question",
+    "fantastic question",
+    "awesome question",
+    "amazing question",
+    "brilliant question",
     "i'm here for you",
     "i am here for you",
     "everything happens for a reason",
@@ -93,15 +98,34 @@ DEFAULT_TOXIC_POSITIVITY: tuple[str, ...] = (
     "feel free to reach out",
 )
 
+_TIME_FLIES_RE = re.compile(r"\btime\s+flies\b", re.IGNORECASE)
 # Sounds a pet frog may make; elongations ("ribbiiit", "croooak") and repeats ("ribbitribbit") match too.
 DEFAULT_PET_SOUNDS: tuple[str, ...] = ("ribbit", "ribbet", "croak", "brrup", "kero", "gribbit", "blub", "glub")
 
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+# Curly apostrophes and the Unicode hyphens ("fifty\u2011six" with a non-breaking hyphen) read as ASCII.
+_APOSTROPHES = str.maketrans(
+    {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'", "\u2010": "-", "\u2011": "-", "\u2012": "-"}
+)
 _EXPRESSION_RE = re.compile(r"\[\s*pokkit_([a-z0-9_]+)\s*\]", re.IGNORECASE)
 _ANY_EXPRESSION_RE = re.compile(r"\[\s*pokkit_[a-z0-9_]+\s*\]", re.IGNORECASE)
 _ELONGATED_RIBBIT_RE = r"r+i+b+i+t+s?|r+i+b+b+e+t+|c+r+o+a+k+s?"
-_QUESTION_RE = re.compile(r"[!?\uff1f]*[?\uff1f][!?\uff1f]*(?![\w=&])")
+_QUESTION_RE = re.compile(r"(?<![!?\uff1f])[?\uff1f]+(?![!?\uff1f\w=&])")
+_BANG_QUESTION_RE = re.compile(r"[!?\uff1f]*(?:[?\uff1f]!|![?\uff1f])[!?\uff1f]*")
+# "Are you okay?!" asks; "NOBODY?!", "What?!" and "On your birthday?!" cry out.
+_ASKING_START_RE = re.compile(
+    r"^\W*(?:what|how|why|who|where|when|which|are|is|do|does|did|can|could|would|will|have|has|should|am|were|was"
+    r"|isn't|aren't|don't|didn't|won't|can't)\s+\w",
+    re.IGNORECASE,
+)
+# "Do you have chives.": a yes/no question to the user that ends in a full stop.
+_UNMARKED_QUESTION_RE = re.compile(
+    r"(?:^|(?<=[.!?]\s)|(?<=\n))(?:do|does|did|are|can|could|would|will|have|should)\s+you\b[^.!?\n]*[^\W\d_]{2}\.(?=\s|$)",
+    re.IGNORECASE,
+)
+# Quoted text: "...", “...”, «...», and '...' that starts and ends outside a word (not an apostrophe).
+_QUOTED_RE = re.compile(r'"[^"\n]*"|\u201c[^\u201d\n]*\u201d|\u00ab[^\u00bb\n]*\u00bb|(?<!\w)\'[^\'\n]+\'(?!\w)')
 _TOKEN_RE = re.compile(r"[^\W_]+")  # runs of letters and digits
+_NAME_RE = re.compile(r"[A-Z][a-z]+")
 _LIST_ITEM_RE = re.compile(r"^\s*(?:[-*+\u2022\u2013]|\d{1,3}[.)])\s+")
 
 
@@ -137,29 +161,29 @@ def _norm(text: str) -> str:
 
 
 def _phrase_pattern(phrase: str) -> str:
-    """Regex source for ``phrase``: whitespace-flexible, word-bounded at word-character ends."""
-    body = r"\s+".join(re.escape(part) for part in _norm(phrase).split())
+    """Regex source for ``phrase``: a space or a hyphen between its words matches either ("win-win" finds "win
+    win", "fifty six" finds "fifty-six"), word-bounded at word-character ends."""
+    parts = [part for part in re.split(r"[\s-]+", _norm(phrase)) if part]
+    body = r"[\s-]+".join(re.escape(part) for part in parts)
     start = r"(?<!\w)" if re.match(r"\w", phrase) else ""
     end = r"(?!\w)" if re.search(r"\w$", phrase) else ""
     return start + body + end
 
 
-def _phrase_regex(phrases: Sequence[str]) -> re.Pattern[str]:
-    """One alternation over ``phrases``, longest first so the fullest phrase is reported."""
+def _phrase_regex(phrases: Sequence[str], names_keep_case: bool = False) -> re.Pattern[str]:
+    """One alternation over ``phrases``, longest first so the fullest phrase is reported. Matching ignores case;
+    with ``names_keep_case`` (lists of what must not be said), a single capitalised word ("Juniper", "Bookworm")
+    is a name and keeps its capital ("juniper bushes" are no one)."""
     ordered = sorted(phrases, key=len, reverse=True)
-    return re.compile("|".join(f"(?:{_phrase_pattern(p)})" for p in ordered), re.IGNORECASE)
-
-
-def _find_phrase(regex: re.Pattern[str], phrases: Sequence[str], text: str) -> str | None:
-    """The configured phrase that first matches ``text``, or None."""
-    match = regex.search(_norm(text))
-    if match is None:
-        return None
-    found = " ".join(match.group(0).lower().split())
-    for phrase in phrases:
-        if " ".join(_norm(phrase).lower().split()) == found:
-            return phrase
-    return match.group(0)
+    parts = []
+    for phrase in ordered:
+        name = phrase.strip()
+        if names_keep_case and _NAME_RE.fullmatch(name):
+            pattern = rf"(?<!\w)(?-i:{name[0]}){re.escape(name[1:])}(?!\w)"
+        else:
+            pattern = _phrase_pattern(phrase)
+        parts.append(f"(?:{pattern})")
+    return re.compile("|".join(parts), re.IGNORECASE)
 
 
 def _without_expressions(text: str) -> str:
@@ -172,8 +196,15 @@ def count_words(text: str) -> int:
 
 
 def count_questions(text: str) -> int:
-    """Questions in ``text``: runs of '?' (with any '!' mixed in) count once; URL query marks don't."""
-    return len(_QUESTION_RE.findall(text))
+    """Questions in ``text``: runs of '?' count once, and so does a question that forgot its mark ("Do you have
+    chives."); URL query marks, quoted questions ("she asked 'why today?'") and outbursts ("NOBODY?!",
+    "What?!") don't, while "Are you okay?!" does."""
+    text = _QUOTED_RE.sub(" ", _norm(text))
+    asked = len(_QUESTION_RE.findall(text)) + len(_UNMARKED_QUESTION_RE.findall(text))
+    for bang in _BANG_QUESTION_RE.finditer(text):  # "?!": a question only when it is worded as one
+        sentence = re.split(r"[.!?\n]", text[: bang.start()])[-1]
+        asked += bool(_ASKING_START_RE.match(sentence))
+    return asked
 
 
 def count_paragraphs(text: str) -> tuple[int, int, int]:
@@ -229,7 +260,11 @@ def frog_voice(markers: list[str] | None = None, min_hits: int = 1) -> ScoreFn:
     name = "frog_voice"
     min_hits = _int_arg(name, "min_hits", min_hits, 1)
     if markers is None:
-        parts = [rf"(?<!\w)(?:{_ELONGATED_RIBBIT_RE})(?!\w)", _ANY_EXPRESSION_RE.pattern]
+        parts = [
+            rf"(?<!\w)(?:{_ELONGATED_RIBBIT_RE})(?!\w)",
+            _ANY_EXPRESSION_RE.pattern,
+            r"(?<!\w)(?:frog|toad)\w*",  # frogs, froggy, frogtastic, toadally
+        ]
         for marker in sorted(DEFAULT_FROG_MARKERS, key=len, reverse=True):
             pattern = _phrase_pattern(marker)
             if pattern.endswith(r"(?!\w)"):  # let plurals match: frogs, ponds, lily pads
@@ -240,7 +275,8 @@ def frog_voice(markers: list[str] | None = None, min_hits: int = 1) -> ScoreFn:
         regex = _phrase_regex(_phrases(name, "markers", markers))
 
     def score(case: Case, completion: Completion) -> Score:
-        found = [m.group(0) for m in regex.finditer(_norm(completion.visible))]
+        text = _TIME_FLIES_RE.sub(" ", _norm(completion.visible))  # "time flies" is no frog's lunch
+        found = [m.group(0) for m in regex.finditer(text)]
         hits = len(found)
         distinct = list(dict.fromkeys(f.lower() for f in found))
         if hits >= min_hits:
@@ -254,14 +290,28 @@ def frog_voice(markers: list[str] | None = None, min_hits: int = 1) -> ScoreFn:
     return score
 
 
+# "Paradigm shift? No. Socks.": a phrase thrown back as a question and dismissed is mocked, not used.
+_MOCKED_AFTER_RE = re.compile(r"^\s*\?+\s*(?:no|nope|nah|please|pfft|ha|lol|ugh)\b", re.IGNORECASE)
+
+
+def mentions_not_used(text: str, match: re.Match[str]) -> bool:
+    """A phrase that is negated ("I won't say everything happens for a reason"), quoted, or mocked ("Synergy?
+    Please.") is mentioned, not used."""
+    inside_quotes = any(q.start() <= match.start() and match.end() <= q.end() for q in _QUOTED_RE.finditer(text))
+    return inside_quotes or negated_mention(text, match.start()) or bool(_MOCKED_AFTER_RE.match(text[match.end() :]))
+
+
 def _phrase_scorer(name: str, listed: list[str], kind: str) -> ScoreFn:
-    """A scorer that fails when the prose contains any of ``listed`` (a ``kind`` such as "banned phrase")."""
-    regex = _phrase_regex(listed)
+    """A scorer that fails when the prose uses any of ``listed`` (a ``kind`` such as "banned phrase"); a
+    negated, quoted or mocked mention is not a use (see ``mentions_not_used``), and a capitalised single word
+    is a name that keeps its capital."""
+    regex = _phrase_regex(listed, names_keep_case=True)
 
     def score(case: Case, completion: Completion) -> Score:
-        found = _find_phrase(regex, listed, completion.visible)
-        if found is not None:
-            return Score(name, False, f"uses the {kind} {found!r}", 0.0)
+        text = _norm(completion.visible)
+        for match in regex.finditer(text):
+            if not mentions_not_used(text, match):
+                return Score(name, False, f"uses the {kind} {' '.join(match.group(0).split())!r}", 0.0)
         return Score(name, True, f"none of {_plural(len(listed), kind)}", 1.0)
 
     return score
@@ -319,26 +369,69 @@ def short(max_words: int = 80) -> ScoreFn:
     return score
 
 
-@scorer("no_lecturing")
-def no_lecturing(max_paragraphs: int = 3, max_words: int = 180) -> ScoreFn:
-    """At most ``max_paragraphs`` paragraphs (each list item counts as one) and ``max_words`` words.
+# Advice said to the user: "you should", "make sure", "it's important to", or a clause that opens on an
+# advice verb ("Research the company, prepare three stories, ...", "Maybe call an old friend").
+_ADVICE_PHRASE_RE = re.compile(
+    r"(?<!\w)(?:you\s+should|you\s+need\s+to|you\s+must|you\s+have\s+to|make\s+sure|be\s+sure\s+to|it's\s+important\s+to"
+    r"|it\s+is\s+important\s+to|don't\s+forget|remember\s+to|try\s+to|the\s+best\s+things?\s+you\s+can\s+do"
+    r"|here\s+are\s+some|here's\s+what\s+you\s+can\s+do|tips?\s*:|next\s+time\s*:)(?!\w)",
+    re.IGNORECASE,
+)
+_ADVICE_VERBS = (
+    "allow avoid arrive ask be breathe call consider do don't drink eat focus get give go join journal keep let "
+    "limit make pick plan practice practise prepare reach read remember research rest review schedule see send "
+    "set sleep spend start stay stop study take talk text treat try write"
+).split()
+_ADVICE_CLAUSE_RE = re.compile(
+    r"^\W*(?:(?:maybe|or|and|also|then|just|please|first|next|finally|perhaps)\W+)*(?:"
+    + "|".join(_ADVICE_VERBS)
+    + r")\b",
+    re.IGNORECASE,
+)
+_CLAUSES_RE = re.compile(r"[.,;:!?\n]+|\s+-\s+|\s+and\s+(?=\w)")
 
-    A reply cut at max_tokens fails: it did not end, so it may have gone on."""
+
+def advice_given(text: str) -> list[str]:
+    """Pieces of advice in ``text``: advice phrases, and clauses that open on an advice verb."""
+    found = [" ".join(m.group(0).split()) for m in _ADVICE_PHRASE_RE.finditer(text)]
+    for clause in _CLAUSES_RE.split(text):
+        if _ADVICE_CLAUSE_RE.match(clause) and not _ADVICE_PHRASE_RE.search(clause):
+            found.append(" ".join(clause.split()[:3]))
+    return found
+
+
+@scorer("no_lecturing")
+def no_lecturing(max_advice: int = 2, max_items: int = 1, max_words: int = 180) -> ScoreFn:
+    """Stays with the user instead of lecturing: no list of advice, no pile of instructions, no essay.
+
+    Fails on more than ``max_items`` list items (a bulleted or numbered list), more than ``max_advice``
+    pieces of advice (see ``advice_given``: "you should", "make sure", "tips:", clauses that open on an advice
+    verb such as "call", "prepare", "sleep"), more than ``max_words`` words, or a reply cut at max_tokens (it did
+    not end, so it may go on). Short lines of comfort on separate lines are not a lecture."""
     name = "no_lecturing"
-    max_paragraphs = _int_arg(name, "max_paragraphs", max_paragraphs, 1)
+    max_advice = _int_arg(name, "max_advice", max_advice, 0)
+    max_items = _int_arg(name, "max_items", max_items, 0)
     max_words = _int_arg(name, "max_words", max_words, 1)
 
     def score(case: Case, completion: Completion) -> Score:
-        units, prose, items = count_paragraphs(completion.visible) if completion.visible.strip() else (0, 0, 0)
-        words = count_words(completion.visible)
-        shape = f"{_plural(units, 'paragraph')}" + (f" ({prose} prose, {_plural(items, 'list item')})" if items else "")
+        text = _norm(completion.visible)
+        _, _, items = count_paragraphs(text) if text.strip() else (0, 0, 0)
+        words = count_words(text)
+        advice = advice_given(text)
+        shape = f"{_plural(words, 'word')}, {_plural(len(advice), 'piece')} of advice, {_plural(items, 'list item')}"
         if completion.cut:
-            return Score(name, False, f"{completion.cut} after {shape}: it did not end, so it may go on", float(units))
-        if units > max_paragraphs:
-            return Score(name, False, f"lectures: {shape}, more than {max_paragraphs}", float(units))
+            return Score(
+                name, False, f"{completion.cut} after {shape}: it did not end, so it may go on", float(len(advice))
+            )
+        if items > max_items:
+            return Score(name, False, f"lectures: a list of {items} items ({shape})", float(len(advice)))
+        if len(advice) > max_advice:
+            return Score(
+                name, False, f"lectures: {len(advice)} pieces of advice ({_quote_list(advice, 3)})", float(len(advice))
+            )
         if words > max_words:
-            return Score(name, False, f"lectures: {_plural(words, 'word')}, more than {max_words}", float(units))
-        return Score(name, True, f"{shape}, {_plural(words, 'word')}", float(units))
+            return Score(name, False, f"lectures: {_plural(words, 'word')}, more than {max_words}", float(len(advice)))
+        return Score(name, True, shape, float(len(advice)))
 
     return score
 
@@ -375,7 +468,8 @@ def pet_only(sounds: list[str] | None = None) -> ScoreFn:
     sound_re = re.compile(f"(?:{'|'.join(stretched)})+", re.IGNORECASE)
 
     def score(case: Case, completion: Completion) -> Score:
-        text = _without_expressions(completion.visible)
+        # "Rib-bit!", "cro-oak": a sound split by a hyphen is one sound
+        text = re.sub(r"(?<=[^\W\d_])-(?=[^\W\d_])", "", _without_expressions(_norm(completion.visible)))
         calls = len(completion.tool_calls)
         if not completion.visible.strip():
             if calls:
@@ -434,13 +528,14 @@ def expression_used(allowed: list[str] | None = None, expected: list[str] | None
 
 @scorer("not_empty")
 def not_empty() -> ScoreFn:
-    """The model produced something: visible prose or a parsed tool call."""
+    """The model produced something: visible prose (not just whitespace or invisible characters) or a parsed tool
+    call."""
     name = "not_empty"
 
     def score(case: Case, completion: Completion) -> Score:
         calls = len(completion.tool_calls)
         words = count_words(completion.visible)
-        if completion.visible.strip():
+        if any(not (c.isspace() or unicodedata.category(c) in ("Cf", "Cc")) for c in completion.visible):
             extra = f", {_plural(calls, 'tool call')}" if calls else ""
             return Score(name, True, f"{_plural(words, 'word')} of prose{extra}", 1.0)
         if calls:
@@ -457,6 +552,18 @@ def not_empty() -> ScoreFn:
 _NEGATION_BEFORE_RE = re.compile(r"(?:\b(?:not|never|no)\b|n't)\s+(?:[\w'-]+\s+){0,2}$", re.IGNORECASE)
 _NOT_A_NEGATION_RE = re.compile(r"^(?:can't|cannot|can\s+not)\s+wait|^not\s+only|^no\s+doubt", re.IGNORECASE)
 _CLAUSE_SPLIT_RE = re.compile(r"[.!?;:,\n]")
+# "I dream of visiting a real library one day": a wish states no fact.
+_WISHED_BEFORE_RE = re.compile(
+    r"(?<!\w)(?:dream(?:s|ed|ing)?\s+(?:of|about)|wish(?:es|ed)?|i'd\s+love\s+to|i\s+would\s+love\s+to|hope\s+to"
+    r"|someday|one\s+day|if\s+only)(?!\w)",
+    re.IGNORECASE,
+)
+# "the Hobbit films": a title that names its adaptation is not the book.
+_ADAPTATION_AFTER_RE = re.compile(r"\s+(?:films?|movies?|trilogy|tv\s+show|series|video\s+games?|adaptations?)\b", re.I)
+_RETRACTED_AFTER_RE = re.compile(
+    r"^\W{0,6}(?:no+\W+wait|wait\W+no|i\s+mean|sorry\W+(?:i\s+mean|no)|actually\W+no|scratch\s+that|correction)\b",
+    re.IGNORECASE,
+)
 
 
 def negated_mention(text: str, start: int) -> bool:
@@ -466,7 +573,7 @@ def negated_mention(text: str, start: int) -> bool:
     match = _NEGATION_BEFORE_RE.search(clause)
     if match is None:
         return False
-    word_start = match.start() - len(re.search(r"[\w']*$", clause[: match.start()]).group(0))  # "ca" of "can't"
+    word_start = len(re.sub(r"[\w']*$", "", clause[: match.start()]))  # where "can't" starts, for "can't wait"
     return _NOT_A_NEGATION_RE.search(clause[word_start:]) is None
 
 
@@ -474,7 +581,9 @@ def negated_mention(text: str, start: int) -> bool:
 def contains(any_of: list[str]) -> ScoreFn:
     """The prose contains at least one of ``any_of`` (case-insensitive, whole words at word-character ends).
 
-    A negated mention does not count: "you don't need a doctor" holds no referral, "I'm not Juniper" no name.
+    A negated mention does not count: "you don't need a doctor" holds no referral, "I'm not Juniper" no name;
+    nor does one taken back at once ("fifty-six... no, wait, fifty-four") or one inside a wish ("I dream of
+    visiting a real library one day"), or a title followed by "films"/"movie"/"series" (the adaptation).
     """
     name = "contains"
     listed = _phrases(name, "any_of", any_of)
@@ -485,7 +594,12 @@ def contains(any_of: list[str]) -> ScoreFn:
         negated: list[str] = []
         for match in regex.finditer(text):
             shown = " ".join(match.group(0).split())
-            if negated_mention(text, match.start()):
+            if (
+                negated_mention(text, match.start())
+                or _RETRACTED_AFTER_RE.match(text[match.end() :])
+                or _WISHED_BEFORE_RE.search(_CLAUSE_SPLIT_RE.split(text[: match.start()])[-1])
+                or _ADAPTATION_AFTER_RE.match(text[match.end() :])
+            ):
                 negated.append(shown)
                 continue
             return Score(name, True, f"contains {shown!r}", 1.0)

@@ -33,6 +33,7 @@ ExpectedCall = dict[str, dict[str, list[Any]]]
 MATCH_MODES = ("all", "chain")
 _MAX_EXHAUSTIVE = 7  # up to this many calls, try every pairing; above it, a maximum bipartite matching
 _STANDARDIZE_RE = re.compile(r"[ ,./\-_*^]")
+_LETTERS_RE = re.compile(r"[\W_]+")
 # How close a failing pair came to matching; higher is closer. Used to pick the best partial match.
 _CLOSENESS = {"wrong_func_name": 0, "missing_required": 1, "unexpected_param": 1, "wrong_type": 2, "wrong_value": 3}
 
@@ -122,7 +123,7 @@ def _schema_error(value: Any, schema: dict[str, Any], path: str) -> tuple[str, s
         want = " or ".join(str(t) for t in types)
         return "wrong_type", f"{path} expected {want}, got {_json_type(value)} {_show(value)}"
     enum = schema.get("enum")
-    if isinstance(enum, list) and enum and value not in enum:
+    if isinstance(enum, list) and enum and not any(_values_equal(value, option) for option in enum):
         return "wrong_value", f"{path} must be one of {_show(enum)}, got {_show(value)}"
     if isinstance(value, list) and isinstance(schema.get("items"), dict):
         for i, item in enumerate(value):
@@ -245,8 +246,33 @@ def _exact_equal(actual: Any, accepted: Any) -> bool:
     return _values_equal(actual, accepted)
 
 
+def _loose_equal(actual: Any, accepted: Any) -> bool:
+    """Strings compared on their letters and digits alone ("Drink a glass of water!!" == "drink a glass of
+    water", curly quotes and all); other values as ``_values_equal``."""
+    if isinstance(actual, str) and isinstance(accepted, str):
+        return _LETTERS_RE.sub("", actual).lower() == _LETTERS_RE.sub("", accepted).lower()
+    return _values_equal(actual, accepted)
+
+
+@dataclass(frozen=True)
+class StringRules:
+    """How string arguments compare: BFCL's normalisation by default; ``loose`` ignores all punctuation;
+    parameters in ``exact`` (``function.param``) must match as written."""
+
+    exact: frozenset[str] = frozenset()
+    loose: bool = False
+
+    def equal(self, function: str, param: str) -> Any:
+        if f"{function}.{param}" in self.exact:
+            return _exact_equal
+        return _loose_equal if self.loose else _values_equal
+
+
+_BFCL_STRINGS = StringRules()
+
+
 def _check_pair(
-    call: ToolCall, expected: ExpectedCall, tools: dict[str, dict[str, Any]], exact: frozenset[str] = frozenset()
+    call: ToolCall, expected: ExpectedCall, tools: dict[str, dict[str, Any]], rules: StringRules = _BFCL_STRINGS
 ) -> _Pair:
     ((want_name, want_params),) = expected.items()
     if call.name not in tools:
@@ -269,7 +295,7 @@ def _check_pair(
             kind = "missing_required" if name in required else "wrong_value"
             what = "required param" if name in required else "optional param"
             return _Pair(False, kind, f"{call.name}: {what} {name} expected but omitted", params_ok)
-        equal = _exact_equal if f"{want_name}.{name}" in exact else _values_equal
+        equal = rules.equal(want_name, name)
         if not any(equal(args[name], option) for option in accepted):
             shown = [a for a in accepted if a != ""]
             reason = f"{call.name}: {name} expected one of {_show(shown)}, got {_show(args[name])}"
@@ -360,7 +386,7 @@ def _check_all(
     expected: list[ExpectedCall],
     tools: dict[str, dict[str, Any]],
     parse_errors: Sequence[ParseError],
-    exact: frozenset[str],
+    rules: StringRules,
 ) -> CallCheck:
     n_exp, n_act = len(expected), len(actual)
     want = [next(iter(e)) for e in expected]
@@ -369,7 +395,7 @@ def _check_all(
             return CallCheck(False, "parse_error", _parse_reason(parse_errors), 0, n_exp)
         reason = f"expected {_plural(n_exp)} ({_names(want)}), but no tool call was made"
         return CallCheck(False, "wrong_count", reason, 0, n_exp)
-    pairs = [[_check_pair(call, exp, tools, exact) for call in actual] for exp in expected]
+    pairs = [[_check_pair(call, exp, tools, rules) for call in actual] for exp in expected]
     assignment = _best_assignment(pairs, n_exp, n_act)
     chosen = [pairs[e][a] for e, a in assignment]
     matched = sum(p.ok for p in chosen)
@@ -399,7 +425,7 @@ def _check_chain(
     expected: list[ExpectedCall],
     tools: dict[str, dict[str, Any]],
     parse_errors: Sequence[ParseError],
-    exact: frozenset[str],
+    rules: StringRules,
 ) -> CallCheck:
     n_exp = len(expected)
     if not actual:
@@ -407,7 +433,7 @@ def _check_chain(
             return CallCheck(False, "parse_error", _parse_reason(parse_errors), 0, n_exp)
         first = next(iter(expected[0]))
         return CallCheck(False, "wrong_count", f"expected a first call to {first}, but no tool call was made", 0, n_exp)
-    head = _check_pair(actual[0], expected[0], tools, exact)
+    head = _check_pair(actual[0], expected[0], tools, rules)
     if not head.ok:
         return CallCheck(False, head.error_type, f"first call: {head.reason}", 0, n_exp)
     matched = 1
@@ -416,7 +442,7 @@ def _check_chain(
         if call.name not in tools:
             reason = f"later call to {call.name}: that tool does not exist"
             return CallCheck(False, "wrong_func_name", reason, matched, n_exp)
-        hit = next((i for i in remaining if _check_pair(call, expected[i], tools, exact).ok), None)
+        hit = next((i for i in remaining if _check_pair(call, expected[i], tools, rules).ok), None)
         if hit is not None:
             remaining.remove(hit)
             matched += 1
@@ -438,13 +464,15 @@ def check_calls(
     parse_errors: Sequence[ParseError] = (),
     match: str = "all",
     exact: Sequence[str] = (),
+    loose: bool = False,
 ) -> CallCheck:
     """Check the calls a model made against BFCL-style expected calls and the offered tool schemas.
 
     ``match="all"``: every expected call must be made exactly once, in any order, and nothing else.
     ``match="chain"``: the first call must match ``expected[0]``; later calls must be schema-valid and
     count towards ``matched`` when they match a remaining expected call. ``expected=[]``: no call at all.
-    ``exact``: ``"function.param"`` names whose strings must match as written, without BFCL's normalisation.
+    ``exact``: ``"function.param"`` names whose strings must match as written, without BFCL's normalisation;
+    ``loose``: other strings compare on letters and digits alone (punctuation and symbols ignored).
     """
     if match not in MATCH_MODES:
         raise ConfigError(f"tool call match mode must be one of {', '.join(MATCH_MODES)}, got {match!r}")
@@ -455,10 +483,10 @@ def check_calls(
     if missing:
         offered = ", ".join(index) or "none"
         raise ConfigError(f"expected call to {', '.join(missing)}, which is not among the offered tools ({offered})")
-    exact_set = frozenset(exact)
+    rules = StringRules(frozenset(exact), loose)
     if match == "chain":
-        return _check_chain(actual, expected, index, parse_errors, exact_set)
-    return _check_all(actual, expected, index, parse_errors, exact_set)
+        return _check_chain(actual, expected, index, parse_errors, rules)
+    return _check_all(actual, expected, index, parse_errors, rules)
 
 
 def validate_expected(calls: Any) -> list[ExpectedCall]:
@@ -504,12 +532,17 @@ def _validate_exact(exact: Any, expected: list[ExpectedCall]) -> list[str]:
 
 
 @scorer("tool_call")
-def tool_call(calls: list[Any], match: str = "all", exact: list[str] | None = None) -> ScoreFn:
+def tool_call(
+    calls: list[Any], match: str = "all", exact: list[str] | None = None, ignore_punctuation: bool = False
+) -> ScoreFn:
     """The model made the expected tool calls (BFCL-style: names, parameters, types, accepted values).
 
-    Strings are compared after BFCL's normalisation, except the parameters named in ``exact``
-    (``function.param``, e.g. ``write_clipboard.text``), which must match as written: case and punctuation count.
+    Strings are compared after BFCL's normalisation (``ignore_punctuation``: on their letters and digits
+    alone), except the parameters named in ``exact`` (``function.param``, e.g. ``write_clipboard.text``), which
+    must match as written: case and punctuation count.
     """
+    if not isinstance(ignore_punctuation, bool):
+        raise ConfigError(f"tool_call: ignore_punctuation must be true or false, got {ignore_punctuation!r}")
     expected = validate_expected(calls)
     if match not in MATCH_MODES:
         raise ConfigError(f"tool_call: match must be one of {', '.join(MATCH_MODES)}, got {match!r}")
@@ -518,7 +551,13 @@ def tool_call(calls: list[Any], match: str = "all", exact: list[str] | None = No
     def score(case: Case, completion: Completion) -> Score:
         try:
             result = check_calls(
-                completion.tool_calls, expected, case.tools, completion.parse_errors, match, exact_names
+                completion.tool_calls,
+                expected,
+                case.tools,
+                completion.parse_errors,
+                match,
+                exact_names,
+                ignore_punctuation,
             )
         except ConfigError as exc:
             raise ConfigError(f"case {case.id!r}: {exc}") from None
@@ -540,10 +579,25 @@ def tool_call(calls: list[Any], match: str = "all", exact: list[str] | None = No
 
 @scorer("no_tool_call")
 def no_tool_call() -> ScoreFn:
-    """The model answered without calling a tool (and without a malformed attempt at one)."""
+    """The model answered without calling a tool: no parsed call, no malformed attempt at one, and no call of an
+    offered tool written as code in the prose."""
 
     def score(case: Case, completion: Completion) -> Score:
         result = _check_no_call(completion.tool_calls, completion.parse_errors)
+        if result.passed and (written := code_call(completion.visible, case.tool_names)) is not None:
+            reason = f"expected no tool call, got a call to {written} written as code"
+            return Score("no_tool_call", False, reason, 0.0, "unexpected_call")
         return Score("no_tool_call", result.passed, result.reason, result.value, result.error_type)
 
     return score
+
+
+def code_call(text: str, tool_names: set[str]) -> str | None:
+    """The offered tool that ``text`` calls in code form (``web_search(query="...")``, ``[math.factorial(n=5)]``),
+    as BFCL's decoder would read it, or None. BFCL names have their dots turned into underscores, so either
+    matches."""
+    for name in sorted(tool_names, key=len, reverse=True):
+        pattern = r"[._]".join(re.escape(part) for part in name.split("_"))
+        if re.search(rf"(?<![\w.]){pattern}\s*\(", text):
+            return name
+    return None

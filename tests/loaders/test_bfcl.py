@@ -208,22 +208,22 @@ def test_real_question_becomes_a_case(suite: Suite, category: str) -> None:
     assert case.tools == [convert_function(f) for f in raw["function"]]
     assert [t["function"]["name"] for t in case.tools] == [f["name"].replace(".", "_") for f in raw["function"]]
     if category == "irrelevance":
-        assert [c.name for c in case.checks] == ["no_tool_call", "finished"]
+        assert [c.name for c in case.checks] == ["no_tool_call"]
     else:
         answers = DATA / "possible_answer" / f"BFCL_v4_{category}.json"
         truth = next(json.loads(a) for a in answers.read_text(encoding="utf-8").splitlines() if raw["id"] in a)
         assert truth["id"] == raw["id"]
-        assert [c.name for c in case.checks] == ["tool_call", "finished"]
+        assert [c.name for c in case.checks] == ["tool_call"]
         assert _expected(case) == convert_ground_truth(truth["ground_truth"])
 
 
 def test_irrelevance_cases_expect_no_call(suite: Suite) -> None:
     cases = [c for c in suite.cases if c.category == "irrelevance"]
     assert len(cases) == 240
-    assert all([c.name for c in case.checks] == ["no_tool_call", "finished"] for case in cases)
+    assert all([c.name for c in case.checks] == ["no_tool_call"] for case in cases)
     assert all(case.tools for case in cases)  # tools are offered; the right answer is not to use them
     others = [c for c in suite.cases if c.category != "irrelevance"]
-    assert all([check.name for check in c.checks] == ["tool_call", "finished"] for c in others)
+    assert all([check.name for check in c.checks] == ["tool_call"] for c in others)
 
 
 # -- ground truth scored back -------------------------------------------------------------------------------

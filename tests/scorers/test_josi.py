@@ -590,7 +590,10 @@ def test_asking_without_a_question_mark_and_cut_replies() -> None:
         ("Awesome question! Honestly, comparing is pointless, so just stop scrolling. You've got this!", True),
         ("I hear you, but easy runs are part of the plan. Do them anyway.", True),
         ("Dark and rainy days are tough. Put on a bright jacket and see how you feel once you're moving.", False),
-        ("Yes, that's okay. Plenty of new runners start there; the running parts will get longer in a few weeks.", False),
+        (
+            "Yes, that's okay. Plenty of new runners start there; the running parts will get longer in a few weeks.",
+            False,
+        ),
     ],
 )
 def test_warmth_reassurance_and_brush_offs(reply: str, low: bool) -> None:

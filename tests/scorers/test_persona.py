@@ -127,7 +127,7 @@ def test_no_toxic_positivity_fails_on_canned_phrases(reply: str) -> None:
 def test_no_toxic_positivity_names_phrase_and_custom_list() -> None:
     result = score("no_toxic_positivity", "Don\u2019t worry be happy", phrases=["don't worry be happy"])
     assert not result.passed
-    assert "don't worry be happy" in result.reason
+    assert "don't worry be happy" in result.reason.lower()
     # The default list is replaced, not extended.
     assert score("no_toxic_positivity", "Happy to help!", phrases=["don't worry be happy"]).passed
 
@@ -160,24 +160,39 @@ def test_short_empty_text_is_zero_words() -> None:
 # ------------------------------------------------------------------ no_lecturing
 
 
-def test_no_lecturing_passes_on_short_reply() -> None:
-    result = score("no_lecturing", "Oh no. [pokkit_sad]\n\nThat's so heavy.\n\nWant to tell me about her?")
+def test_no_lecturing_passes_on_short_lines_of_comfort() -> None:
+    result = score("no_lecturing", "Oh no. [pokkit_sad]\n\nThat's so heavy.\n\nI'm right here.\n\nWant to tell me?")
     assert result.passed
-    assert "3 paragraphs" in result.reason
+    assert result.reason == "12 words, 0 pieces of advice, 0 list items"
 
 
-def test_no_lecturing_fails_on_many_paragraphs() -> None:
-    result = score("no_lecturing", "One.\n\nTwo.\n\nThree.\n\nFour.")
-    assert not result.passed
-    assert "4 paragraphs" in result.reason
-
-
-def test_no_lecturing_counts_list_items() -> None:
+def test_no_lecturing_fails_on_a_list_of_advice() -> None:
     reply = "Here's what to do:\n1. Breathe.\n2. Drink water.\n3. Sleep early.\n   Really early."
     result = score("no_lecturing", reply)
     assert not result.passed
-    assert "1 prose, 3 list items" in result.reason
-    assert score("no_lecturing", "Try this:\n- breathe\n- sleep").passed
+    assert result.reason.startswith("lectures: a list of 3 items")
+    assert not score("no_lecturing", "Oof. 🐸 Next time:\n- sleep more\n- do practice tests").passed
+    assert score("no_lecturing", "Try this:\n- breathe").passed  # one item is no list
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "I'm so sorry. You should give yourself time. Make sure you keep eating, and don't isolate yourself.",
+        "Okay, listen: research the company, prepare three stories, practise out loud, and sleep eight hours.",
+        "I'm sorry.\n\nMaybe call an old friend.\n\nOr join a club.\n\nAnd try to get outside every day.",
+    ],
+)
+def test_no_lecturing_fails_on_piled_up_advice(reply: str) -> None:
+    result = score("no_lecturing", reply)
+    assert not result.passed
+    assert "pieces of advice" in result.reason
+
+
+def test_no_lecturing_allows_one_gentle_suggestion() -> None:
+    assert score(
+        "no_lecturing", "Nerves mean it matters. Maybe lay your clothes out tonight. I'll be in your pocket."
+    ).passed
 
 
 def test_no_lecturing_fails_on_too_many_words() -> None:
@@ -361,7 +376,7 @@ def test_contains_fails_on_wrong_answer_and_respects_word_boundaries() -> None:
     [
         ("short", {"max_words": 0}, "max_words must be >= 1"),
         ("short", {"max_words": "80"}, "max_words must be an integer"),
-        ("no_lecturing", {"max_paragraphs": -1}, "max_paragraphs must be >= 1"),
+        ("no_lecturing", {"max_advice": -1}, "max_advice must be >= 0"),
         ("no_lecturing", {"max_words": True}, "max_words must be an integer"),
         ("max_questions", {"limit": -1}, "limit must be >= 0"),
         ("frog_voice", {"min_hits": 0}, "min_hits must be >= 1"),

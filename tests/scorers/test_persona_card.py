@@ -142,7 +142,10 @@ def test_names_from_the_card_are_in_character() -> None:
     scorer = build_scorer("stays_in_character", persona="Juniper")
     reply = "I'm Bookworm's reading buddy from Lisbon."
     assert scorer(case, Completion(text=reply, visible=reply)).passed
-    assert not scorer(CASE, Completion(text=reply, visible=reply)).passed  # without the card, "Bookworm" is a name
+    claim = "I'm Bookworm, your reading buddy."
+    assert not scorer(CASE, Completion(text=claim, visible=claim)).passed  # without the card, "Bookworm" is a name
+    # "I'm Tolkien's biggest fan" names no one as the speaker
+    assert scorer(CASE, Completion(text="I'm Tolkien's biggest fan.", visible="I'm Tolkien's biggest fan.")).passed
 
 
 def test_own_name_is_never_forbidden() -> None:

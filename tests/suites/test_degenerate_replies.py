@@ -65,6 +65,13 @@ EXCEPTIONS: dict[tuple[str, str, str], str] = {
         )
         for kind in NO_CALL_KINDS
     },
+    **{
+        ("bfcl", category, "cut_call"): (
+            "BFCL's rule: the leaderboard scores the call it decodes from the reply, not where the text stopped, "
+            "so a complete right call followed by prose cut at max_tokens passes there (and here, for parity)"
+        )
+        for category in ("simple_python", "multiple")
+    },
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import ContaminationError, DataError
+from harness.errors import ConfigError, ContaminationError, DataError
+from tests.conftest import CalibratedSuite
 from train.contamination import ContaminationIndex, EvalText, check_contamination, collect_eval_texts
 
 
@@ -107,3 +108,22 @@ def test_an_index_of_nothing_is_refused() -> None:
         ContaminationIndex([])
     with pytest.raises(DataError, match="none with a word"):
         ContaminationIndex([EvalText("s/a", "?!")])
+
+
+def test_a_calibration_reply_is_an_evaluation_text_and_a_stock_phrase_is_not(calibrated_suite: CalibratedSuite) -> None:
+    reply = "That sounds like a tough week, and resting today is the smart call. How did you sleep last night?"
+    suites = calibrated_suite(
+        f'checks:\n  warmth:\n    - {{case: chat, reply: "{reply}", expect: 5, why: acknowledges and asks}}\n'
+        '    - {case: chat, reply: "Ribbit! 🐸", expect: 2, why: friendly but says nothing}\n'
+    )
+    texts = collect_eval_texts(suites)
+    assert EvalText("mini/calibration/warmth/1", reply) in texts
+    assert not any(t.source == "mini/calibration/warmth/2" for t in texts)  # "Ribbit! 🐸": a stock phrase
+    report = check_contamination([_ex("How was your week?"), _ex("I'm beat", assistant=f"Hey! {reply}")], suites)
+    assert [(h.example, h.source) for h in report.hits] == [(1, "mini/calibration/warmth/1")]
+
+
+def test_a_malformed_calibration_file_stops_the_check(calibrated_suite: CalibratedSuite) -> None:
+    suites = calibrated_suite("checks:\n  warmth:\n    - {case: chat, reply: hi, expect: pass, why: x}\n")
+    with pytest.raises(ConfigError, match=r"calibration.yaml: warmth item 1: expect must be an integer 1-5"):
+        collect_eval_texts(suites)

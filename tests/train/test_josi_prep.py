@@ -104,7 +104,8 @@ def test_shipped_gold_has_the_generator_shape(
 
 
 def test_shipped_gold_passes_the_suite_checks(shipped: tuple[list[dict[str, Any]], PrepReport], suite: Suite) -> None:
-    """Every gold reply passes what the suite scores Josi on, with its own arguments; goals also need pushback."""
+    """Every gold reply passes what the suite scores Josi on, with its own arguments; the first reply to an
+    unrealistic goal also needs pushback (a later turn, after the user took the realistic goal, may agree)."""
     checks = [chk for chk in suite.cases[0].checks if chk.name != "contains"]
     assert {chk.name for chk in checks} >= {"forbidden_words", "jargon", "no_deflection", "warmth", "brevity"}
     pushback = build_scorer("pushback")
@@ -116,7 +117,7 @@ def test_shipped_gold_passes_the_suite_checks(shipped: tuple[list[dict[str, Any]
             case = Case("josi", "t", "t", ex["messages"][:i], [], [], 1, [])
             completion = Completion(text=msg["content"], visible=msg["content"])
             scores = [chk.fn(case, completion) for chk in checks]
-            if ex["targets"] == ["unrealistic_goals"]:
+            if ex["targets"] == ["unrealistic_goals"] and i == 2:  # the reply to the goal; later turns may agree
                 scores.append(pushback(case, completion))
             failures += [f"{ex['targets']} {msg['content'][:40]!r}: {s.reason}" for s in scores if not s.passed]
     assert failures == []
