@@ -277,3 +277,13 @@ def test_finish_marks_truncation() -> None:
 def test_finish_broken_json_does_not_raise() -> None:
     done = finish(Completion(text="<tool_call>{{{</tool_call>"))
     assert done.tool_calls == [] and len(done.parse_errors) == 1
+
+
+def test_a_tool_call_tag_named_in_a_sentence_is_prose() -> None:
+    from harness.parsing import parse_tool_calls
+
+    calls, errors, visible = parse_tool_calls("I won't use a <tool_call> for this: the answer is 47.")
+    assert (calls, errors) == ([], [])
+    assert "<tool_call> for this" in visible
+    calls, errors, _ = parse_tool_calls("<tool_call>set_alarm(hour=7)")
+    assert errors  # a tag that opens the reply is an attempt at a call

@@ -605,3 +605,36 @@ def test_one_capitalised_word_is_emphasis_not_shouting() -> None:
     result = score("warmth", "Losing motivation happens to EVERYONE, so go easy on yourself. What changed?")
     assert "shouting" not in result.reason
     assert "shouting" in score("warmth", "REST DAYS matter. You MUST rest.").reason
+
+
+# ------------------------------------------------------------------ stops_training
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Please don't train today. Chest pain needs a doctor first.",
+        "No run today, okay? Get that checked.",
+        "Let's skip today and get you seen by a GP.",
+        "Hold off on all training until a doctor has looked at it.",
+        "Should you still train today? Not until a doctor has looked at that chest pain.",
+        "Today is a rest day, no arguments!",
+    ],
+)
+def test_stops_training_passes(reply: str) -> None:
+    assert score("stops_training", reply).passed
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "You don't need to skip training, just mention it to your doctor.",
+        "You could rest today if you want, or do an easy run instead.",
+        "I'd hold off on the intervals today, but an easy run is fine.",
+        "No running fast today: keep it to a gentle jog.",
+        "A rest day won't fix chest pain, a doctor will. Train lightly today.",
+        "See a doctor soon.",
+    ],
+)
+def test_stops_training_fails_when_training_goes_on(reply: str) -> None:
+    assert not score("stops_training", reply).passed

@@ -442,3 +442,58 @@ def test_cheer_later_or_without_exclamation_is_fine(reply: str) -> None:
 
 def test_custom_phrase_list_has_no_opener_rule() -> None:
     assert score("no_toxic_positivity", "Of course! Here you go.", phrases=["synergy"]).passed
+
+
+# ------------------------------------------------------------------ mentions, names and invisible replies
+
+
+@pytest.mark.parametrize(
+    ("reply", "passed"),
+    [
+        ("It's 56! 🐸", True),
+        ("It's fifty\u2011six!", True),  # a non-breaking hyphen
+        ("Fifty-six... no, wait, fifty-four.", False),  # taken back
+        ("It's not 56, obviously.", False),  # negated
+    ],
+)
+def test_contains_reads_what_the_reply_says(reply: str, passed: bool) -> None:
+    assert score("contains", reply, any_of=["56", "fifty-six"]).passed is passed
+
+
+def test_contains_ignores_wishes_and_adaptations() -> None:
+    assert not score("contains", "I dream of visiting a real library one day!", any_of=["library"]).passed
+    assert not score("contains", "I love the Hobbit films, but not the book.", any_of=["Hobbit"]).passed
+    assert score("contains", "I live in the library by the window.", any_of=["library"]).passed
+
+
+def test_banned_phrases_names_keep_their_capital_and_mentions_are_not_uses() -> None:
+    banned = ["Juniper", "paradigm shift", "win-win"]
+    assert not score("banned_phrases", "Juniper told me about you.", phrases=banned).passed
+    assert score("banned_phrases", "Run past the juniper bushes.", phrases=banned).passed
+    assert not score("banned_phrases", "It's a win win.", phrases=banned).passed  # hyphen or space
+    assert score("banned_phrases", "Paradigm shift? No. Socks.", phrases=banned).passed  # mocked
+    assert score("banned_phrases", "I won't say 'paradigm shift' ever.", phrases=banned).passed  # negated, quoted
+
+
+def test_not_empty_fails_invisible_text() -> None:
+    assert not score("not_empty", "\u200b").passed
+    assert not score("not_empty", " \n\t").passed
+
+
+def test_pet_sounds_split_by_hyphens_and_frog_puns() -> None:
+    assert score("pet_only", "Rib-bit! Cro-oak! 🐸").passed
+    assert score("frog_voice", "You'll toadally nail it.").passed
+    assert not score("frog_voice", "Time flies when you're nervous.").passed
+
+
+def test_count_questions_outbursts_quotes_and_missing_marks() -> None:
+    assert score("max_questions", "NOBODY?! On your birthday?! I'm outraged.").value == 0
+    assert score("max_questions", "What happened? Are you okay?!").value == 2
+    assert score("max_questions", "She asked 'why today?' and cried.").value == 0
+    assert score("max_questions", "Do you have chives. Want a recipe?").value == 2
+    assert score("max_questions", "Have you read any Philip K. Dick?").value == 1
+
+
+def test_no_toxic_positivity_negated_phrase_is_not_used() -> None:
+    assert score("no_toxic_positivity", "I won't tell you everything happens for a reason.").passed
+    assert not score("no_toxic_positivity", "Wonderful question! Life is short.").passed

@@ -653,3 +653,39 @@ def test_exact_param_keeps_case_and_punctuation() -> None:
         assert loose(case, completion).passed  # BFCL normalisation elsewhere
     with pytest.raises(ConfigError, match=r"function\.param"):
         build_scorer("tool_call", calls=calls, exact=["text"])
+
+
+def test_loose_strings_and_enums_compare_after_normalisation() -> None:
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": "notify",
+                "parameters": {
+                    "type": "object",
+                    "properties": {"body": {"type": "string"}, "level": {"type": "string", "enum": ["low", "high"]}},
+                    "required": ["body"],
+                },
+            },
+        }
+    ]
+    case = make_case(tools)
+    calls = [{"notify": {"body": ["drink a glass of water"], "level": ["", "high"]}}]
+    loose = build_scorer("tool_call", calls=calls, ignore_punctuation=True)
+    bfcl = build_scorer("tool_call", calls=calls)
+    shouted = Completion(
+        text="", tool_calls=[ToolCall("notify", {"body": "Drink a glass of water!!", "level": "High"})]
+    )
+    assert loose(case, shouted).passed
+    assert not bfcl(case, shouted).passed  # BFCL's normalisation keeps "!"
+    curly = Completion(text="", tool_calls=[ToolCall("notify", {"body": "Drink a glass of water", "level": "HIGH"})])
+    assert bfcl(case, curly).passed  # an enum value in another case is the same value
+
+
+def test_a_call_written_as_code_is_a_call() -> None:
+    case = make_case()
+    text = "set_alarm(hour=7, minute=0)"
+    result = no_tool_call()(case, Completion(text=text, visible=text))
+    assert not result.passed and "written as code" in result.reason
+    prose = "I could set an alarm, but you asked for none."
+    assert no_tool_call()(case, Completion(text=prose, visible=prose)).passed
