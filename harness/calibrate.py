@@ -18,8 +18,8 @@ Rules:
 
 - An item is scored by the check its case carries (the case's ``nth`` check of that name, the first by
   default; the case's own checks come before the suite's common checks) or, with ``check_args``, by that check
-  built from those arguments. ``nth`` reaches a case that carries a check twice (Josi's chest-pain case has a
-  ``contains`` for the doctor referral and a second one for stopping training: ``nth: 2`` scores the second);
+  built from those arguments. ``nth`` reaches a case that carries a check twice (a persona fact case has the
+  fact's ``contains`` and the suite's common 📚 ``contains``: ``nth: 2`` scores the second);
   it must be an integer from 1 to the number of such checks the case has, and it cannot go with
   ``check_args``. The reply goes through
   :func:`harness.parsing.finish` like a generated one (tool calls written in the text as

@@ -212,10 +212,11 @@ def _mentioned_in_prose(text: str, start: int, content_start: int) -> bool:
     words, not a call, follow it. A tag that opens its line, or is followed by JSON, is an attempt at a call."""
     line_before = text[text.rfind("\n", 0, start) + 1 : start]
     after = text[content_start : content_start + 40]
+    next_close = text.find(CALL_CLOSE, content_start)
+    next_open = text.find(CALL_OPEN, content_start)
+    unclosed = next_close == -1 or (next_open != -1 and next_open < next_close)  # a later real call keeps its tags
     return (
-        bool(re.search(r"\w", line_before))
-        and re.match(r" +[^\W\d_]+(?:\s|[.,;:!?])", after) is not None
-        and (CALL_CLOSE not in text[content_start:])
+        unclosed and bool(re.search(r"\w", line_before)) and re.match(r" +[^\W\d_]+(?:\s|[.,;:!?])", after) is not None
     )
 
 

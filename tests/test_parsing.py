@@ -287,3 +287,11 @@ def test_a_tool_call_tag_named_in_a_sentence_is_prose() -> None:
     assert "<tool_call> for this" in visible
     calls, errors, _ = parse_tool_calls("<tool_call>set_alarm(hour=7)")
     assert errors  # a tag that opens the reply is an attempt at a call
+
+
+def test_a_named_tag_before_a_real_call_keeps_the_call() -> None:
+    from harness.parsing import parse_tool_calls
+
+    text = 'I won\'t use a <tool_call> for this.\n<tool_call>{"name": "f", "arguments": {}}</tool_call>'
+    calls, errors, _ = parse_tool_calls(text)
+    assert [c.name for c in calls] == ["f"] and errors == []

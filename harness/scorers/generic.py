@@ -30,6 +30,7 @@ def repetition_ratio(text: str, ngram: int) -> tuple[float, int]:
 
 
 # List markers ("1.", "2)", "-", "•") are layout, not words: "1. Rest 2. Rest 3. Rest" repeats "Rest".
+_MAX_SENTENCES = 120
 _LIST_MARKER = re.compile(r"^(?:\d{1,3}[.)]|[-*+\u2022\u2013])$")
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+|\s+[-*\u2022]\s+")
 
@@ -66,7 +67,7 @@ def repeated_sentences(text: str) -> tuple[str, int] | None:
         seen[key] = seen.get(key, 0) + 1
         if len(words) >= 5 and seen[key] == 2:
             return " ".join(words), 2
-    sets = [set(words) for words in sentences]
+    sets = [set(words) for words in sentences[:_MAX_SENTENCES]]  # pairs grow with the square; a loop shows early
     similar = [
         i for i, a in enumerate(sets) if any(j != i and len(a & b) / len(a | b) >= 0.5 for j, b in enumerate(sets))
     ]
@@ -182,6 +183,11 @@ def split_repeats(prompt: list[str], reply: list[str], n: int = 3) -> tuple[int,
     return sum(covered), [w for w, c in zip(reply, covered, strict=True) if not c]
 
 
+def echoed_words(prompt: list[str], reply: list[str], n: int = 3) -> list[str]:
+    """The words of ``reply`` that repeat ``prompt`` (see ``words_from``)."""
+    return [w for w, c in zip(reply, _covered(prompt, reply, n), strict=True) if c]
+
+
 def words_from(prompt: list[str], reply: list[str], n: int = 3) -> int:
     """How many of ``reply``'s words sit inside a run of ``n`` words that also occurs in ``prompt`` (shorter runs
     when the prompt or the reply is shorter than ``n``): the part of the reply that repeats the prompt."""
@@ -222,7 +228,8 @@ def no_echo(min_prompt_share: float = 0.5) -> ScoreFn:
     ``min_prompt_share`` of the message and the rest of the reply adds nothing (only filler: "You said:",
     "Great question.", "OK", joining words). So the message said back (once, twice, cut off, behind "You
     said:") fails, while "What's 7 times 8? 56!" and a real answer that quotes the question pass. A reply that
-    makes a tool call acts, and an empty message cannot be echoed."""
+    makes a tool call acts, an echo of filler alone ("Hi! 📚" to "Hi Juniper!") is a greeting, and an empty
+    message cannot be echoed."""
     name = "no_echo"
     if (
         isinstance(min_prompt_share, bool)
@@ -241,7 +248,8 @@ def no_echo(min_prompt_share: float = 0.5) -> ScoreFn:
         repeated, rest = split_repeats(asked, said)
         of_reply = repeated / len(said)
         new_words = [w for w in rest if w not in _FILLER]
-        if repeated >= min_prompt_share * len(asked) and not new_words:
+        echoed_content = any(w not in _FILLER for w in echoed_words(asked, said))
+        if repeated >= min_prompt_share * len(asked) and not new_words and echoed_content:
             added = f"; adds only {' '.join(rest[:4])!r}" if rest else ""
             return Score(
                 name,

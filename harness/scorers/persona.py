@@ -110,7 +110,7 @@ _EXPRESSION_RE = re.compile(r"\[\s*pokkit_([a-z0-9_]+)\s*\]", re.IGNORECASE)
 _ANY_EXPRESSION_RE = re.compile(r"\[\s*pokkit_[a-z0-9_]+\s*\]", re.IGNORECASE)
 _ELONGATED_RIBBIT_RE = r"r+i+b+i+t+s?|r+i+b+b+e+t+|c+r+o+a+k+s?"
 _QUESTION_RE = re.compile(r"(?<![!?\uff1f])[?\uff1f]+(?![!?\uff1f\w=&])")
-_BANG_QUESTION_RE = re.compile(r"[!?\uff1f]*(?:[?\uff1f]!|![?\uff1f])[!?\uff1f]*")
+_MARK_RUN_RE = re.compile(r"[!?\uff1f]{2,}")
 # "Are you okay?!" asks; "NOBODY?!", "What?!" and "On your birthday?!" cry out.
 _ASKING_START_RE = re.compile(
     r"^\W*(?:what|how|why|who|where|when|which|are|is|do|does|did|can|could|would|will|have|has|should|am|were|was"
@@ -201,10 +201,20 @@ def count_questions(text: str) -> int:
     "What?!") don't, while "Are you okay?!" does."""
     text = _QUOTED_RE.sub(" ", _norm(text))
     asked = len(_QUESTION_RE.findall(text)) + len(_UNMARKED_QUESTION_RE.findall(text))
-    for bang in _BANG_QUESTION_RE.finditer(text):  # "?!": a question only when it is worded as one
-        sentence = re.split(r"[.!?\n]", text[: bang.start()])[-1]
-        asked += bool(_ASKING_START_RE.match(sentence))
+    for run in _MARK_RUN_RE.finditer(text):  # "?!": a question only when it is worded as one
+        marks = run.group(0)
+        if "!" in marks and ("?" in marks or "\uff1f" in marks):
+            asked += bool(_ASKING_START_RE.match(clause_before(text, run.start(), ".!?\n")))
     return asked
+
+
+def clause_before(text: str, end: int, stops: str, window: int = 300) -> str:
+    """The text from the last of ``stops`` before ``end`` up to ``end``, looking back at most ``window``
+    characters (a long reply is not rescanned for every match)."""
+    start = max(0, end - window)
+    chunk = text[start:end]
+    cut = max(chunk.rfind(c) for c in stops)
+    return chunk[cut + 1 :]
 
 
 def count_paragraphs(text: str) -> tuple[int, int, int]:
@@ -291,14 +301,15 @@ def frog_voice(markers: list[str] | None = None, min_hits: int = 1) -> ScoreFn:
 
 
 # "Paradigm shift? No. Socks.": a phrase thrown back as a question and dismissed is mocked, not used.
-_MOCKED_AFTER_RE = re.compile(r"^\s*\?+\s*(?:no|nope|nah|please|pfft|ha|lol|ugh)\b", re.IGNORECASE)
+_MOCKED_AFTER_RE = re.compile(r"\s*\?+\s*(?:no|nope|nah|please|pfft|ha|lol|ugh)\b", re.IGNORECASE)
 
 
-def mentions_not_used(text: str, match: re.Match[str]) -> bool:
-    """A phrase that is negated ("I won't say everything happens for a reason"), quoted, or mocked ("Synergy?
-    Please.") is mentioned, not used."""
-    inside_quotes = any(q.start() <= match.start() and match.end() <= q.end() for q in _QUOTED_RE.finditer(text))
-    return inside_quotes or negated_mention(text, match.start()) or bool(_MOCKED_AFTER_RE.match(text[match.end() :]))
+def mentions_not_used(text: str, match: re.Match[str], quoted: Sequence[tuple[int, int]] = ()) -> bool:
+    """A phrase that is negated ("I won't say everything happens for a reason"), quoted (inside one of the
+    ``quoted`` spans), or mocked ("Synergy? Please.") is mentioned, not used."""
+    inside_quotes = any(start <= match.start() and match.end() <= end for start, end in quoted)
+    mocked = _MOCKED_AFTER_RE.match(text, match.end()) is not None
+    return inside_quotes or mocked or negated_mention(text, match.start())
 
 
 def _phrase_scorer(name: str, listed: list[str], kind: str) -> ScoreFn:
@@ -309,8 +320,9 @@ def _phrase_scorer(name: str, listed: list[str], kind: str) -> ScoreFn:
 
     def score(case: Case, completion: Completion) -> Score:
         text = _norm(completion.visible)
+        quoted = [q.span() for q in _QUOTED_RE.finditer(text)]
         for match in regex.finditer(text):
-            if not mentions_not_used(text, match):
+            if not mentions_not_used(text, match, quoted):
                 return Score(name, False, f"uses the {kind} {' '.join(match.group(0).split())!r}", 0.0)
         return Score(name, True, f"none of {_plural(len(listed), kind)}", 1.0)
 
@@ -332,8 +344,8 @@ _CHEER_OPENER_RE = re.compile(
 def no_toxic_positivity(phrases: list[str] | None = None) -> ScoreFn:
     """No canned assistant positivity ("happy to help", "everything happens for a reason", "as an AI" ...).
 
-    With the default phrases, a reply that opens on a forced cheer ("Of course!", "Sure!", "Absolutely!",
-    "Great!" ...) fails too: said before bad news, it is the canned cheer this check exists to catch."""
+    With the default phrases, any reply that opens on a forced cheer ("Of course!", "Sure!", "Absolutely!",
+    "Great!" ...) fails too: it is an assistant's canned cheer, and before bad news the worst kind."""
     name = "no_toxic_positivity"
     listed = list(DEFAULT_TOXIC_POSITIVITY) if phrases is None else _phrases(name, "phrases", phrases)
     canned = _phrase_scorer(name, listed, "canned phrase")
@@ -438,7 +450,7 @@ def no_lecturing(max_advice: int = 2, max_items: int = 1, max_words: int = 180) 
 
 @scorer("max_questions", higher_is_better=False)
 def max_questions(limit: int = 1) -> ScoreFn:
-    """Asks at most ``limit`` questions (sentences ending in '?'; '??' and '?!' count once); a cut reply fails."""
+    """Asks at most ``limit`` questions (as ``count_questions`` counts them); a cut reply fails."""
     name = "max_questions"
     limit = _int_arg(name, "limit", limit, 0)
 
@@ -551,7 +563,6 @@ def not_empty() -> ScoreFn:
 # "I'm not Juniper". Idioms that negate nothing ("can't wait to", "not only", "no doubt") do not count.
 _NEGATION_BEFORE_RE = re.compile(r"(?:\b(?:not|never|no)\b|n't)\s+(?:[\w'-]+\s+){0,2}$", re.IGNORECASE)
 _NOT_A_NEGATION_RE = re.compile(r"^(?:can't|cannot|can\s+not)\s+wait|^not\s+only|^no\s+doubt", re.IGNORECASE)
-_CLAUSE_SPLIT_RE = re.compile(r"[.!?;:,\n]")
 # "I dream of visiting a real library one day": a wish states no fact.
 _WISHED_BEFORE_RE = re.compile(
     r"(?<!\w)(?:dream(?:s|ed|ing)?\s+(?:of|about)|wish(?:es|ed)?|i'd\s+love\s+to|i\s+would\s+love\s+to|hope\s+to"
@@ -561,7 +572,7 @@ _WISHED_BEFORE_RE = re.compile(
 # "the Hobbit films": a title that names its adaptation is not the book.
 _ADAPTATION_AFTER_RE = re.compile(r"\s+(?:films?|movies?|trilogy|tv\s+show|series|video\s+games?|adaptations?)\b", re.I)
 _RETRACTED_AFTER_RE = re.compile(
-    r"^\W{0,6}(?:no+\W+wait|wait\W+no|i\s+mean|sorry\W+(?:i\s+mean|no)|actually\W+no|scratch\s+that|correction)\b",
+    r"\W{0,6}(?:no+\W+wait|wait\W+no|sorry\W+(?:i\s+mean|no)|actually\W+no|scratch\s+that|correction)\b",
     re.IGNORECASE,
 )
 
@@ -569,7 +580,7 @@ _RETRACTED_AFTER_RE = re.compile(
 def negated_mention(text: str, start: int) -> bool:
     """Is the mention at ``start`` negated ("don't need a doctor", "not an emergency")? Looks at the up to
     two words before it in its clause (commas end a clause: "not 54, it's 56" says 56)."""
-    clause = _CLAUSE_SPLIT_RE.split(text[:start])[-1]
+    clause = clause_before(text, start, ".!?;:,\n")
     match = _NEGATION_BEFORE_RE.search(clause)
     if match is None:
         return False
@@ -578,14 +589,17 @@ def negated_mention(text: str, start: int) -> bool:
 
 
 @scorer("contains")
-def contains(any_of: list[str]) -> ScoreFn:
+def contains(any_of: list[str], as_fact: bool = False) -> ScoreFn:
     """The prose contains at least one of ``any_of`` (case-insensitive, whole words at word-character ends).
 
     A negated mention does not count: "you don't need a doctor" holds no referral, "I'm not Juniper" no name;
-    nor does one taken back at once ("fifty-six... no, wait, fifty-four") or one inside a wish ("I dream of
-    visiting a real library one day"), or a title followed by "films"/"movie"/"series" (the adaptation).
+    nor does one taken back at once ("fifty-six... no, wait, fifty-four"). With ``as_fact`` (a fact the reply
+    must state about itself), a mention inside a wish ("I dream of visiting a real library one day") or a title
+    followed by "films"/"movie"/"series" (the adaptation, not the book) does not count either.
     """
     name = "contains"
+    if not isinstance(as_fact, bool):
+        raise ConfigError(f"scorer {name!r}: as_fact must be true or false, got {as_fact!r}")
     listed = _phrases(name, "any_of", any_of)
     regex = _phrase_regex(listed)
 
@@ -596,9 +610,9 @@ def contains(any_of: list[str]) -> ScoreFn:
             shown = " ".join(match.group(0).split())
             if (
                 negated_mention(text, match.start())
-                or _RETRACTED_AFTER_RE.match(text[match.end() :])
-                or _WISHED_BEFORE_RE.search(_CLAUSE_SPLIT_RE.split(text[: match.start()])[-1])
-                or _ADAPTATION_AFTER_RE.match(text[match.end() :])
+                or _RETRACTED_AFTER_RE.match(text, match.end())
+                or (as_fact and _WISHED_BEFORE_RE.search(clause_before(text, match.start(), ".!?;:,\n")))
+                or (as_fact and _ADAPTATION_AFTER_RE.match(text, match.end()))
             ):
                 negated.append(shown)
                 continue

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import ConfigError
+from harness.scorers.persona import negated_mention
 from harness.scoring import ScoreFn, scorer
 from harness.types import Completion, ParseError, Score, ToolCall
 
@@ -598,6 +599,8 @@ def code_call(text: str, tool_names: set[str]) -> str | None:
     matches."""
     for name in sorted(tool_names, key=len, reverse=True):
         pattern = r"[._]".join(re.escape(part) for part in name.split("_"))
-        if re.search(rf"(?<![\w.]){pattern}\s*\(", text):
-            return name
+        # name( followed by ")" or an argument: "web_search(query=...)", "f('x')", "f(5)"; not "web_search (no need)"
+        for match in re.finditer(rf"(?<![\w.]){pattern}\((?=\s*(?:\)|\w+\s*=|[\"'\d\[{{-]))", text):
+            if not negated_mention(text, match.start()):
+                return name
     return None

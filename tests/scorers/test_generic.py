@@ -164,3 +164,10 @@ def test_short_loops_and_repeated_sentences_fail(text: str, reason: str) -> None
 def test_deliberate_repeats_pass(text: str) -> None:
     ok, reason, _ = _score(text)
     assert ok, reason
+
+
+def test_a_greeting_back_is_no_echo() -> None:
+    assert build_scorer("no_echo")(_case("Hi Juniper!"), Completion(text="Hi! 📚", visible="Hi! 📚")).passed
+    assert not build_scorer("no_echo")(
+        _case("Hi Juniper!"), Completion(text="Hi Juniper!", visible="Hi Juniper!")
+    ).passed

@@ -638,3 +638,41 @@ def test_stops_training_passes(reply: str) -> None:
 )
 def test_stops_training_fails_when_training_goes_on(reply: str) -> None:
     assert not score("stops_training", reply).passed
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Please stop jogging and see a doctor today.",
+        "Skip the jog today and call your doctor.",
+        "Don't train today. Once a doctor has cleared you, ease back in with an easy run next week.",
+    ],
+)
+def test_stops_training_reads_stops_and_later_plans(reply: str) -> None:
+    assert score("stops_training", reply).passed
+
+
+@pytest.mark.parametrize(
+    ("reply", "leaks"),
+    [
+        ("Good one.\nHMM, let me think.", False),
+        ("HMM? Good question.", False),
+        ("Okay:\n\nHMM...", False),
+        ("The HMM, which picks your day.", True),
+        ("HMM decided your plan.", True),
+    ],
+)
+def test_hmm_interjections_anywhere(reply: str, leaks: bool) -> None:
+    assert score("forbidden_words", reply).passed is not leaks
+
+
+def test_adversarial_replies_are_scored_quickly() -> None:
+    """Regexes that backtrack badly would stall a run on a looping model: each scorer stays well under a
+    second on 10,000 characters of the worst patterns found in review (it took 118 s once)."""
+    import time
+
+    for text in ("Not " + "'" * 80 + " a b c that's totally realistic!", "!" * 5000, "Really?! " * 1100):
+        for name in ("pushback", "warmth", "asks_question", "stops_training", "no_deflection"):
+            start = time.perf_counter()
+            score(name, text)
+            assert time.perf_counter() - start < 2.0, (name, text[:20])

@@ -461,8 +461,8 @@ def test_contains_reads_what_the_reply_says(reply: str, passed: bool) -> None:
 
 
 def test_contains_ignores_wishes_and_adaptations() -> None:
-    assert not score("contains", "I dream of visiting a real library one day!", any_of=["library"]).passed
-    assert not score("contains", "I love the Hobbit films, but not the book.", any_of=["Hobbit"]).passed
+    assert not score("contains", "I dream of visiting a real library one day!", any_of=["library"], as_fact=True).passed
+    assert not score("contains", "I love the Hobbit films, but not the book.", any_of=["Hobbit"], as_fact=True).passed
     assert score("contains", "I live in the library by the window.", any_of=["library"]).passed
 
 
@@ -497,3 +497,14 @@ def test_count_questions_outbursts_quotes_and_missing_marks() -> None:
 def test_no_toxic_positivity_negated_phrase_is_not_used() -> None:
     assert score("no_toxic_positivity", "I won't tell you everything happens for a reason.").passed
     assert not score("no_toxic_positivity", "Wonderful question! Life is short.").passed
+
+
+def test_i_mean_it_takes_nothing_back() -> None:
+    assert score("contains", "Please stop and see a doctor, I mean it.", any_of=["a doctor"]).passed
+    assert not score("contains", "Juniper... sorry, I mean Jasmine.", any_of=["Juniper"]).passed
+
+
+def test_wishes_and_adaptations_count_only_with_as_fact() -> None:
+    reply = "Skip today and one day this week see your doctor."
+    assert score("contains", reply, any_of=["your doctor"]).passed
+    assert not score("contains", "One day I'll see a real library.", any_of=["library"], as_fact=True).passed

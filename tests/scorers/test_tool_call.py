@@ -689,3 +689,9 @@ def test_a_call_written_as_code_is_a_call() -> None:
     assert not result.passed and "written as code" in result.reason
     prose = "I could set an alarm, but you asked for none."
     assert no_tool_call()(case, Completion(text=prose, visible=prose)).passed
+
+
+def test_a_tool_named_in_prose_is_no_code_call() -> None:
+    case = make_case()
+    for text in ("I won't use set_alarm (no need) - it's 56!", "Don't worry, I won't set_alarm(hour=7) for you."):
+        assert no_tool_call()(case, Completion(text=text, visible=text)).passed, text
