@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 from harness.errors import ConfigError
 from harness.parsing import split_thinking
@@ -57,9 +58,13 @@ def repeated_run(words: list[str], min_words: int = 10) -> tuple[list[str], int]
 
 
 def repeated_sentences(text: str) -> tuple[str, int] | None:
-    """A sentence of 5+ words said twice word for word, or 3+ sentences of 2+ words that share half their words
+    """A line said three times, a sentence of 5+ words said twice word for word, or 3+ sentences of 2+ words that
+    share half their words
     with another ("Rest is important. Rest is really important. Rest is so important."): (an example, how many
     sentences)."""
+    lines = Counter(tuple(words) for words in map(_loop_words, text.splitlines()) if words)
+    if lines and (top := lines.most_common(1)[0])[1] >= 3:  # "1. Rest / 2. Rest / 3. Rest": a line said thrice
+        return " ".join(top[0]), top[1]
     sentences = [s for s in (_loop_words(part) for part in _SENTENCES.split(text)) if len(s) >= 2]
     seen: dict[tuple[str, ...], int] = {}
     for words in sentences:

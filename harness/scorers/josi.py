@@ -191,6 +191,14 @@ DEFAULT_FORBIDDEN: tuple[Term, ...] = (
         r"[\s-]+){0,2}engine(?:'s|s)?" + _ENGINE_OF_BODY,
     ),
     _term("the engine", r"(?:our|my)[\s-]+(?:(?:training|decision)[\s-]+)?engine(?:'s|s)?"),
+    _term("the engine", r"mivalta(?:'s)?[\s-]+(?:(?:training|decision|planning)[\s-]+)?engine(?:'s|s)?"),
+    # "The model saw your sleep dip": the software deciding, not a role model
+    _term(
+        "the model",
+        r"the[\s-]+(?:(?:training|mivalta|prediction)[\s-]+)?(?:model|system)(?:'s)?[\s-]+"
+        r"(?:saw|sees|decided|decides|picked|picks|chose|chooses|thinks|thought|predicted|predicts|moved|moves|put"
+        r"|puts|flagged|flags|noticed|notices|says|said|uses|used|detected|detects|calculated|calculates)",
+    ),
     _term("my model", r"my[\s-]+(?:training[\s-]+)?model(?:'s|s)?"),
 )
 
@@ -275,6 +283,8 @@ _DEFLECT_PATTERNS: tuple[Term, ...] = (
         r"(?:an|another|a\s+different|a\s+separate|other|some|a\s+dedicated)\s+apps?",
     ),
     _term("other apps", r"other\s+apps?\s+(?:like|such\s+as)"),
+    # "... or a coach who can pace you": suggesting a coach without a verb before it
+    _term("a coach", r"(?:a|an)\s+" + _PERSON_ADJ + r"coach\s+(?:who|that)\s+(?:can|could|will|would|knows)"),
     # App names that are also words: "Whoop, a green day!" cheers and "a final surge" is a sprint finish.
     _term("Whoop", r"whoop(?!\s*[,!])(?![\s-]+whoop)"),
     _term("Final Surge", r"Final\s+Surge", 0),
@@ -302,7 +312,7 @@ _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 _NEGATED_BEFORE = re.compile(
     r"(?<!\w)(?:no\s+need\s+(?:to|for)|(?:don't|do\s+not|doesn't|does\s+not|won't|will\s+not)\s+(?:need|have)"
     r"(?:\s+to)?|don't|do\s+not|won't|shouldn't|should\s+not|can't|cannot|without|instead\s+of|rather\s+than"
-    r"|unlike|never|not)\s+(?:[\w']+\s+){0,2}$",
+    r"|unlike|never|not|skip|avoid|ditch|forget|drop)\s+(?:[\w']+\s+){0,2}$",
     _I,
 )
 
@@ -549,7 +559,10 @@ _BETTER_AHEAD = (
     r"(?:easier|longer|better|lighter|fresher|stronger|faster|calmer)"
 )
 # Doing it together: "let's ease back in", "we'll pick a gentle first step".
-_TOGETHER = r"(?:let's|let\s+us|we'll|we\s+will|we\s+can|together)"
+_TOGETHER = (
+    r"(?:let's|let\s+us|we'll|we\s+will|we\s+can|together|and\s+see(?:\s+how\s+(?:you\s+feel|it\s+goes))?"
+    r"|see\s+how\s+(?:you\s+feel|it\s+goes)|give\s+it\s+a\s+(?:go|try))"
+)
 WARMTH_COLD: tuple[str, ...] = (
     "as an ai",
     "as a language model",
@@ -580,6 +593,7 @@ WARMTH_COLD: tuple[str, ...] = (
     "suboptimal",
     "the user",
     "i cannot",
+    "please note",
     "i am unable",
     "i'm unable",
     "invalid",
@@ -596,6 +610,10 @@ WARMTH_COLD: tuple[str, ...] = (
     "deal with it",
     "stop complaining",
     "stop whining",
+    "just water",
+    "just rain",
+    "all in your head",
+    "no big deal",
 )
 _EMPATHY_RE = re.compile(f"{_phrase_regex(WARMTH_EMPATHY).pattern}|(?<!\\w){_HARD_PART}(?!\\w)", _I)
 _REASSURE_RE = _phrase_regex(WARMTH_REASSURANCE)
@@ -622,7 +640,7 @@ def _shouting(text: str) -> str | None:
 # Questions that ask nothing of the user: rhetorical ("Who hasn't felt ...?", "What's the point?") or quoted.
 _RHETORICAL = re.compile(
     r"^\W*(?:who\s+(?:hasn't|has\s+not|doesn't|does\s+not|isn't|wouldn't|hasn't|among\s+us)|what's\s+the\s+point"
-    r"|who\s+cares|isn't\s+that|right\s*\?)",
+    r"|who\s+cares|isn't\s+that|right\s*\?)|\bwhy\s+(?:stop|quit|give\s+up)\s+now\b",
     _I,
 )
 _QUOTED = re.compile(r'"[^"\n]*"|\u201c[^\u201d\n]*\u201d|\u00ab[^\u00bb\n]*\u00bb')
@@ -669,7 +687,8 @@ def warmth(min_score: float = 3.0) -> ScoreFn:
     user feels ("that sounds", "I hear you", "makes sense", "... are tough" ...), reassures ("totally normal",
     "really common", "don't worry", "that's okay", "won't undo" ...), encourages ("you've got this", "nice
     work", "they'll feel lighter soon" ... or a supportive "!"), asks a follow-up question (see
-    ``follow_up_questions``), speaks to the user ("you"/"your"), and goes together ("let's", "we'll"). Then
+    ``follow_up_questions``), speaks to the user ("you"/"your"), and goes together ("let's", "we'll", "try it and
+    see"). Then
     take one point off for each of: cold, robotic or dismissive wording ("as an AI", "insufficient",
     "non-compliant", "you must", "failure to", "pointless", "do them anyway" ...), shouting (two or more
     all-caps words in a row, or two all-caps words of 5+ letters; one is emphasis), and a list of rules (3+
@@ -870,6 +889,11 @@ PUSHBACK_CHALLENGE: tuple[str, ...] = (
     "not today",
     "another day",
     "i wouldn't",
+    "i'd be lying",
+    "not a sign to",
+    "warning sign",
+    "red flag",
+    "waving a flag",
     "please don't",
     "let it heal",
     "needs to heal",

@@ -122,6 +122,14 @@ _UNMARKED_QUESTION_RE = re.compile(
     r"(?:^|(?<=[.!?]\s)|(?<=\n))(?:do|does|did|are|can|could|would|will|have|should)\s+you\b[^.!?\n]*[^\W\d_]{2}\.(?=\s|$)",
     re.IGNORECASE,
 )
+# "Ribbit?", "Hmm?": a sound with a question mark asks the user nothing.
+_INTERJECTION_QUESTION_RE = re.compile(
+    r"(?:^|(?<=[.!?\s]))(?:r+i+b+i+t+|c+r+o+a+k+|brr+up|h+m+|hu+h|eh|oh+|ooh+|ah+|um+|uh+)\?+(?=\s|$)", re.IGNORECASE
+)
+_TRAILING_QUESTION_RE = re.compile(
+    r"^\W*(?:what|how|when|where|which|who|why|do|does|did|are|is|can|could|would|will|have)\b[^\n]*\byou(?:r)?\b",
+    re.IGNORECASE,
+)
 # Quoted text: "...", “...”, «...», and '...' that starts and ends outside a word (not an apostrophe).
 _QUOTED_RE = re.compile(r'"[^"\n]*"|\u201c[^\u201d\n]*\u201d|\u00ab[^\u00bb\n]*\u00bb|(?<!\w)\'[^\'\n]+\'(?!\w)')
 _TOKEN_RE = re.compile(r"[^\W_]+")  # runs of letters and digits
@@ -197,10 +205,13 @@ def count_words(text: str) -> int:
 
 def count_questions(text: str) -> int:
     """Questions in ``text``: runs of '?' count once, and so does a question that forgot its mark ("Do you have
-    chives."); URL query marks, quoted questions ("she asked 'why today?'") and outbursts ("NOBODY?!",
-    "What?!") don't, while "Are you okay?!" does."""
-    text = _QUOTED_RE.sub(" ", _norm(text))
+    chives."); URL query marks, quoted questions ("she asked 'why today?'"), sounds ("Ribbit?") and outbursts
+    ("NOBODY?!", "What?!") don't, while "Are you okay?!" does."""
+    text = _INTERJECTION_QUESTION_RE.sub(" ", _QUOTED_RE.sub(" ", _norm(text)))
     asked = len(_QUESTION_RE.findall(text)) + len(_UNMARKED_QUESTION_RE.findall(text))
+    last = text.rstrip()
+    if last and last[-1] not in ".!?\uff1f" and _TRAILING_QUESTION_RE.match(clause_before(last, len(last), ".!?\n")):
+        asked += 1  # "... What's your shift pattern like at the moment": the question lost its mark
     for run in _MARK_RUN_RE.finditer(text):  # "?!": a question only when it is worded as one
         marks = run.group(0)
         if "!" in marks and ("?" in marks or "\uff1f" in marks):
@@ -392,23 +403,52 @@ _ADVICE_PHRASE_RE = re.compile(
 _ADVICE_VERBS = (
     "allow avoid arrive ask be breathe call consider do don't drink eat focus get give go join journal keep let "
     "limit make pick plan practice practise prepare reach read remember research rest review schedule see send "
-    "set sleep spend start stay stop study take talk text treat try write"
+    "set sleep space spend start stay stop study swap switch take talk text track treat try use walk write"
 ).split()
 _ADVICE_CLAUSE_RE = re.compile(
-    r"^\W*(?:(?:maybe|or|and|also|then|just|please|first|next|finally|perhaps)\W+)*(?:"
+    r"^\W*(?:(?:maybe|or|and|also|then|just|please|first|next|finally|perhaps|next\s+time)\W+)*(?:"
     + "|".join(_ADVICE_VERBS)
     + r")\b",
+    re.IGNORECASE,
+)
+# Citing research at someone who is hurting is a lecture on its own.
+_CITATION_RE = re.compile(
+    r"(?<!\w)(?:research\s+(?:shows|says|suggests)|studies\s+(?:show|say|suggest)|experts\s+(?:say|recommend|agree)"
+    r"|according\s+to\s+(?:research|experts|studies|science)|science\s+says)(?!\w)",
     re.IGNORECASE,
 )
 _CLAUSES_RE = re.compile(r"[.,;:!?\n]+|\s+-\s+|\s+and\s+(?=\w)")
 
 
+def advice_items(text: str) -> int:
+    """List items that give advice ("- Keep a routine", "1. Research the company"), or every item of a list that
+    a line announces as advice ("Tips:", "Here are some things that may help:"). A list of comfort ("- I'm so
+    sorry. - I'm here.") gives none."""
+    lines = text.splitlines()
+    items = [i for i, line in enumerate(lines) if _LIST_ITEM_RE.match(line)]
+    if not items:
+        return 0
+    announced = any(_ADVICE_PHRASE_RE.search(line) for line in lines[: items[0]])
+    return sum(1 for i in items if announced or advice_given(_LIST_ITEM_RE.sub("", lines[i])))
+
+
 def advice_given(text: str) -> list[str]:
-    """Pieces of advice in ``text``: advice phrases, and clauses that open on an advice verb."""
+    """Pieces of advice in ``text``: advice phrases, clauses that open on an advice verb, and the clauses that
+    follow an advice clause in its sentence ("Next time try practice tests, spaced repetition and short
+    breaks" is three). A question gives no advice ("Do you want to talk it through?")."""
     found = [" ".join(m.group(0).split()) for m in _ADVICE_PHRASE_RE.finditer(text)]
-    for clause in _CLAUSES_RE.split(text):
-        if _ADVICE_CLAUSE_RE.match(clause) and not _ADVICE_PHRASE_RE.search(clause):
-            found.append(" ".join(clause.split()[:3]))
+    for sentence in re.findall(r"[^.!?\n]+[.!?]*", text):
+        if sentence.rstrip().endswith("?"):  # "Do you want to talk it through, or just have company?" asks
+            continue
+        advising = False
+        for clause in _CLAUSES_RE.split(sentence):
+            if not clause.strip():
+                continue
+            if _ADVICE_CLAUSE_RE.match(clause) and not _ADVICE_PHRASE_RE.search(clause):
+                advising = True
+                found.append(" ".join(clause.split()[:3]))
+            elif advising and not _ADVICE_PHRASE_RE.search(clause):
+                found.append(" ".join(clause.split()[:3]))
     return found
 
 
@@ -416,10 +456,11 @@ def advice_given(text: str) -> list[str]:
 def no_lecturing(max_advice: int = 2, max_items: int = 1, max_words: int = 180) -> ScoreFn:
     """Stays with the user instead of lecturing: no list of advice, no pile of instructions, no essay.
 
-    Fails on more than ``max_items`` list items (a bulleted or numbered list), more than ``max_advice``
+    Fails on more than ``max_items`` list items of advice (see ``advice_items``), more than ``max_advice``
     pieces of advice (see ``advice_given``: "you should", "make sure", "tips:", clauses that open on an advice
-    verb such as "call", "prepare", "sleep"), more than ``max_words`` words, or a reply cut at max_tokens (it did
-    not end, so it may go on). Short lines of comfort on separate lines are not a lecture."""
+    verb such as "call", "prepare", "sleep"), a citation ("research shows", "experts say"), more than
+    ``max_words`` words, or a reply cut at max_tokens (it did not end, so it may go on). Short lines of comfort on
+    separate lines are not a lecture."""
     name = "no_lecturing"
     max_advice = _int_arg(name, "max_advice", max_advice, 0)
     max_items = _int_arg(name, "max_items", max_items, 0)
@@ -427,16 +468,18 @@ def no_lecturing(max_advice: int = 2, max_items: int = 1, max_words: int = 180) 
 
     def score(case: Case, completion: Completion) -> Score:
         text = _norm(completion.visible)
-        _, _, items = count_paragraphs(text) if text.strip() else (0, 0, 0)
+        items = advice_items(text)
         words = count_words(text)
         advice = advice_given(text)
-        shape = f"{_plural(words, 'word')}, {_plural(len(advice), 'piece')} of advice, {_plural(items, 'list item')}"
+        shape = f"{_plural(words, 'word')}, {_plural(len(advice), 'piece')} of advice, {_plural(items, 'advice item')}"
         if completion.cut:
             return Score(
                 name, False, f"{completion.cut} after {shape}: it did not end, so it may go on", float(len(advice))
             )
         if items > max_items:
-            return Score(name, False, f"lectures: a list of {items} items ({shape})", float(len(advice)))
+            return Score(name, False, f"lectures: a list of {items} pieces of advice ({shape})", float(len(advice)))
+        if cited := _CITATION_RE.search(text):
+            return Score(name, False, f"lectures: cites {' '.join(cited.group(0).split())!r}", float(len(advice)))
         if len(advice) > max_advice:
             return Score(
                 name, False, f"lectures: {len(advice)} pieces of advice ({_quote_list(advice, 3)})", float(len(advice))

@@ -171,3 +171,8 @@ def test_a_greeting_back_is_no_echo() -> None:
     assert not build_scorer("no_echo")(
         _case("Hi Juniper!"), Completion(text="Hi Juniper!", visible="Hi Juniper!")
     ).passed
+
+
+def test_a_list_of_one_line_said_thrice_loops() -> None:
+    ok, reason, _ = _score("1. Rest\n2. Rest\n3. Rest\n4. Rest\n5. Rest\n6. Rest")
+    assert not ok and "rest" in reason

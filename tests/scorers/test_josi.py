@@ -676,3 +676,20 @@ def test_adversarial_replies_are_scored_quickly() -> None:
             start = time.perf_counter()
             score(name, text)
             assert time.perf_counter() - start < 2.0, (name, text[:20])
+
+
+@pytest.mark.parametrize(
+    ("name", "reply", "passed"),
+    [
+        ("forbidden_words", "MiValta's engine picked an easy ride for you.", False),
+        ("forbidden_words", "The model saw your sleep dip, so today is red.", False),
+        ("forbidden_words", "Be a role model for your kids: rest well.", True),
+        ("no_deflection", "I'd skip Strava for this; everything you need is right here.", True),
+        ("no_deflection", "Maybe look for a running club, or a coach who can pace you.", False),
+        ("asks_question", "You've come this far, so why stop now? Keep showing up.", False),
+        ("pushback", "I'd be lying if I said three weeks is enough from zero. How about a 5K first?", True),
+        ("warmth", "I'm sorry you feel that way. Please note that readiness comes from your data.", False),
+    ],
+)
+def test_held_out_lessons(name: str, reply: str, passed: bool) -> None:
+    assert score(name, reply).passed is passed, score(name, reply).reason

@@ -163,14 +163,14 @@ def test_short_empty_text_is_zero_words() -> None:
 def test_no_lecturing_passes_on_short_lines_of_comfort() -> None:
     result = score("no_lecturing", "Oh no. [pokkit_sad]\n\nThat's so heavy.\n\nI'm right here.\n\nWant to tell me?")
     assert result.passed
-    assert result.reason == "12 words, 0 pieces of advice, 0 list items"
+    assert result.reason == "12 words, 0 pieces of advice, 0 advice items"
 
 
 def test_no_lecturing_fails_on_a_list_of_advice() -> None:
     reply = "Here's what to do:\n1. Breathe.\n2. Drink water.\n3. Sleep early.\n   Really early."
     result = score("no_lecturing", reply)
     assert not result.passed
-    assert result.reason.startswith("lectures: a list of 3 items")
+    assert result.reason.startswith("lectures: a list of 3 pieces of advice")
     assert not score("no_lecturing", "Oof. 🐸 Next time:\n- sleep more\n- do practice tests").passed
     assert score("no_lecturing", "Try this:\n- breathe").passed  # one item is no list
 
@@ -508,3 +508,14 @@ def test_wishes_and_adaptations_count_only_with_as_fact() -> None:
     reply = "Skip today and one day this week see your doctor."
     assert score("contains", reply, any_of=["your doctor"]).passed
     assert not score("contains", "One day I'll see a real library.", any_of=["library"], as_fact=True).passed
+
+
+def test_held_out_lessons_questions_and_lectures() -> None:
+    assert score("max_questions", "Ribbit? 🐸 What happened there, a pocket dial or a cat?").value == 1
+    assert score("max_questions", "Short sessions fit well. What's your shift pattern like at the moment").value == 1
+    assert not score("no_lecturing", "It's important to remember this. Research shows that friends help.").passed
+    assert not score(
+        "no_lecturing", "You'll be fine. Next time try practice tests, spaced repetition and breaks."
+    ).passed
+    assert score("no_lecturing", "🐸 [pokkit_sad]\n- I'm so sorry.\n- They were lucky to have you.\n- I'm here.").passed
+    assert score("no_lecturing", "Take your time. Do you want to talk it through, or just have company? 🐸").passed
