@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 
+from harness import extensions
 from harness.chat import builtin_templates, load_template
 from harness.errors import HarnessError
 from harness.models import inspect_gguf, resolve_model
@@ -54,14 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"template to describe instead of the GGUF's own ({', '.join(builtin_templates())} or a file)",
     )
     info.set_defaults(func=cmd_info)
-    from train.cli import add_commands  # training commands; heavy libraries load only when one runs
-
-    add_commands(sub)
-    from reports.ci_cli import add_commands as add_ci_commands
-    from reports.cli import add_commands as add_report_commands
-
-    add_report_commands(sub)
-    add_ci_commands(sub)
+    # train's and reports' commands come through entry points (harness.extensions): the core imports neither.
+    # Heavy libraries load only when one of their commands runs.
+    for add_commands in extensions.load(extensions.COMMANDS):
+        add_commands(sub)
     from harness.calibrate import add_commands as add_calibrate_command
 
     add_calibrate_command(sub)

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from harness import extensions
 from harness.errors import EXIT_GATE_FAILED, EXIT_OK, HarnessError
 from harness.pool import case_key
 from harness.results import strip_control
@@ -391,15 +392,20 @@ REPORT_KEY = pytest.StashKey[str]()
 
 
 def _write_report(directory: Path) -> str:
-    """The run's report (reports/); a failure here is reported but never changes the run's verdict."""
-    try:
-        from reports.load import load_run
-        from reports.render import write_report
-
-        paths = write_report(load_run(directory), directory / "report")
-    except Exception as exc:  # noqa: BLE001 - the scores are stored; a broken report must not hide them
-        return f"report: not written ({type(exc).__name__}: {exc}); retry with python -m harness report {directory}"
-    return f"report: {paths[0]} (+ report.md, cases.csv, junit.xml)"
+    """The run's report, by the report writers registered as entry points (``reports`` registers one); a
+    failure here is reported but never changes the run's verdict."""
+    writers = extensions.load(extensions.REPORT_WRITERS)
+    if not writers:
+        return "report: not written (no report writer installed; pip install -e . registers the reports package's)"
+    lines = []
+    for write in writers:
+        try:
+            lines.append(write(directory))
+        except Exception as exc:  # noqa: BLE001 - the scores are stored; a broken report must not hide them
+            lines.append(
+                f"report: not written ({type(exc).__name__}: {exc}); retry with python -m harness report {directory}"
+            )
+    return "\n".join(lines)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
