@@ -1,5 +1,5 @@
-"""Export helpers that need no training: converter lookup and extraction, Modelfile, quantize arguments,
-checkpoint discovery for --resume."""
+"""Export helpers that need no training: converter lookup and extraction, the Modelfile (harness.modelfile, which
+train.export writes), quantize arguments, checkpoint discovery for --resume."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ConfigError, TrainingError
-from train.export import _extract_converter, check_model_file_name, find_converter, modelfile, quantize
+from harness.modelfile import check_model_file_name, modelfile
+from train.export import _extract_converter, find_converter, quantize
 from train.finetune import _last_checkpoint, data_sha256, prepare_checkpoints
 
 
