@@ -19,6 +19,10 @@ class ConfigError(HarnessError):
     """A suite, gate file, option or template that cannot be used as given."""
 
 
+class RunNotTrustedError(HarnessError):
+    """A stored run cannot vouch for its model: incomplete, too many errors, partial, or made on another file."""
+
+
 class ModelLoadError(HarnessError):
     """A model file or directory that is missing, corrupt or not loadable."""
 

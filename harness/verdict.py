@@ -55,7 +55,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from harness.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_UNTRUSTED, ConfigError, HarnessError
+from harness.errors import (
+    EXIT_GATE_FAILED,
+    EXIT_OK,
+    EXIT_UNTRUSTED,
+    ConfigError,
+    HarnessError,
+    RunNotTrustedError,
+)
 from harness.gates import (
     GATE_TABLES,
     GateConfig,
@@ -201,6 +208,15 @@ def completeness_problem(
             "(stopped early with -x, killed, or a case crashed without a record); rerun it"
         )
     return None
+
+
+def check_complete(run_dir: Path, manifest: dict[str, Any], records: Sequence[dict[str, Any]]) -> None:
+    """Raise RunNotTrustedError unless the stored run in ``run_dir`` finished and every selected case has a
+    record or was skipped (:func:`completeness_problem`). Says nothing about gates or partial runs: ``harness
+    gate`` checks this before judging, the training loop before reading a round's pass rates."""
+    problem = completeness_problem(manifest, records, subject=f"run {run_dir}")
+    if problem:
+        raise RunNotTrustedError(problem)
 
 
 def _dict(value: Any) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""``python -m harness gate`` and ``publish``: argument parsing only; :mod:`reports.ci` does the work.
+"""``python -m harness gate`` and ``publish``: argument parsing only; :mod:`reports.gate` and
+:mod:`reports.publish` do the work.
 
 Exit codes are the scoring run's: 0 every gate met, 1 a gate failed, 2 the run cannot be trusted (incomplete,
 too many errors, partial without ``--allow-partial``, or made on another model file). Errors reach
@@ -20,7 +21,7 @@ PARTIAL_HELP = (
 
 
 def cmd_gate(args: argparse.Namespace) -> int:
-    from reports.ci import gate_run
+    from reports.gate import gate_run
 
     verdict = gate_run(
         args.run_dir, gates_file=args.gates, overrides=args.gate, model=args.model, allow_partial=args.allow_partial
@@ -32,7 +33,7 @@ def cmd_gate(args: argparse.Namespace) -> int:
 
 def cmd_publish(args: argparse.Namespace) -> int:
     from harness.errors import EXIT_OK
-    from reports.ci import publish
+    from reports.publish import publish
 
     result = publish(
         args.model,

@@ -1,10 +1,12 @@
 """Making model output safe for the formats reports write it into. Model responses are arbitrary text:
 they contain markup, pipes, newlines and now and then control characters. So do file names and GGUF
-metadata (``general.name`` is whatever the file's author wrote)."""
+metadata (``general.name`` is whatever the file's author wrote). :func:`redact` keeps Hugging Face tokens
+out of every line ``harness gate`` and ``harness publish`` print or write."""
 
 from __future__ import annotations
 
 import html
+import os
 import re
 import shlex
 
@@ -16,6 +18,9 @@ _MD_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _MD_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff]")
 # CSV cells a spreadsheet would run as a formula: leading =, +, -, @, or a tab/CR before one.
 _CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+# Hugging Face user access tokens: "hf_" and 30+ letters/digits. Redacted wherever text leaves gate/publish.
+_TOKEN_PATTERN = re.compile(r"hf_[A-Za-z0-9]{20,}")
+_TOKEN_ENV = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
 
 
 def xml_safe(text: str) -> str:
@@ -80,3 +85,16 @@ def csv_cell(value: object) -> object:
     if isinstance(value, str) and value.startswith(_CSV_FORMULA):
         return "'" + value
     return value
+
+
+def redact(text: str) -> str:
+    """Replace any Hugging Face token (the environment's, or anything token-shaped) with ``[redacted]``.
+
+    Nothing here ever reads a token in order to use it; this only guarantees that one that slipped into an
+    error message or a recorded command line is not printed or written.
+    """
+    for name in _TOKEN_ENV:
+        value = os.environ.get(name, "").strip()
+        if len(value) >= 8:
+            text = text.replace(value, "[redacted]")
+    return _TOKEN_PATTERN.sub("[redacted]", text)

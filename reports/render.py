@@ -20,7 +20,7 @@ from harness.errors import ConfigError
 from harness.results import utc_now
 from reports.aggregate import PERCENTILES, Key, RunSummary, graded_metrics, summarize, union_keys
 from reports.compare import Comparison, PairResult
-from reports.escape import csv_cell, md_cell, md_text, xml_safe
+from reports.escape import csv_cell, md_cell, md_code, md_text, sh_word, xml_safe
 from reports.load import Run
 from reports.svg import category_bars, colour, metric_strip, slug
 
@@ -158,9 +158,11 @@ def _case_rows(runs: list[Run]) -> list[dict[str, Any]]:
     return rows
 
 
-def _environment() -> Environment:
-    """HTML templates autoescape (a model's ``<script>`` is shown, not run). Markdown templates do not:
-    a table cell also needs ``|`` and newlines escaped, so they escape explicitly through ``md``/``mdtext``."""
+def environment() -> Environment:
+    """The environment of every template here (reports and the model card). HTML templates autoescape (a
+    model's ``<script>`` is shown, not run). Markdown templates do not: a table cell also needs ``|`` and
+    newlines escaped, so they escape explicitly through ``md``/``mdtext``/``mdcode`` (and ``sh`` for a word
+    of a shell command)."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(enabled_extensions=("html", "html.jinja"), default=False),
@@ -169,7 +171,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(md=md_cell, mdtext=md_text, dash=_dash)
+    env.filters.update(md=md_cell, mdtext=md_text, mdcode=md_code, sh=sh_word, dash=_dash)
     return env
 
 
@@ -234,7 +236,7 @@ def _output_dir(out: Path) -> Path:
 def write_outputs(runs: list[Run], pairs: list[PairResult], out: Path) -> list[Path]:
     """Write the four report files into ``out``; returns their paths."""
     out = _output_dir(out)
-    env = _environment()
+    env = environment()
     context = build_context(runs, pairs)
     paths = [out / HTML_FILE, out / MD_FILE, out / CSV_FILE, out / JUNIT_FILE]
     # errors="replace": a label from the command line may hold a lone surrogate (undecodable bytes in argv)

@@ -598,7 +598,7 @@ def test_lead_wiring_partial_run_is_labelled_by_pytest_too(project: pytest.Pytes
     )
     stored = json.loads((project.path / "out" / "manifest.json").read_text())
     assert stored["verdict"]["partial"] is True and stored["verdict"]["exit_code"] == EXIT_OK
-    from reports.ci import gate_run
+    from reports.gate import gate_run
 
     rejudged = gate_run(project.path / "out", model=f"scripted:{path}", allow_partial=True)
     assert [g.to_dict() for g in rejudged.results] == stored["gate_results"]

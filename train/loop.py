@@ -38,7 +38,7 @@ from harness.results import (
     write_json_atomic,
 )
 from harness.suite import load_suite
-from reports.ci import check_complete
+from harness.verdict import check_complete
 from train.clean import clean, read_jsonl, write_jsonl
 from train.config import TrainConfig
 from train.contamination import SUITES_ROOT, ContaminationIndex, collect_eval_texts

@@ -18,20 +18,16 @@ import numpy as np
 import pytest
 import yaml
 
+import reports.gate
+import reports.publish
 from harness.cli import main
-from harness.errors import ConfigError, HarnessError
+from harness.errors import ConfigError, HarnessError, RunNotTrustedError
 from harness.gates import GateConfig
 from harness.models import sha256_file
-from reports import ci
-from reports.ci import (
-    GateFailedError,
-    ModelMismatchError,
-    PublishError,
-    RunNotTrustedError,
-    gate_run,
-    publish,
-    redact,
-)
+from harness.verdict import check_complete
+from reports.escape import redact
+from reports.gate import ModelMismatchError, gate_run
+from reports.publish import GateFailedError, PublishError, publish
 
 pytest_plugins = ["pytester"]
 
@@ -299,7 +295,9 @@ def test_a_file_of_another_size_is_refused_without_hashing_it(
 ) -> None:
     bigger = tmp_path / "bigger.gguf"
     bigger.write_bytes(b"GGUF" + b"\0" * 5000)
-    monkeypatch.setattr(ci, "sha256_file", lambda path: pytest.fail("hashed a file whose size already differs"))
+    monkeypatch.setattr(
+        reports.gate, "sha256_file", lambda path: pytest.fail("hashed a file whose size already differs")
+    )
     with pytest.raises(ModelMismatchError, match="it has 5,004 bytes"):
         gate_run(good_run, model=bigger)
 
@@ -436,7 +434,7 @@ def test_gates_file_typo_is_checked_against_the_runs_suite(good_run: Path, tmp_p
 def test_check_complete_counts_distinct_cases(tmp_path: Path, model: Path) -> None:
     run = write_run(tmp_path / "run", model, [*GOOD_RECORDS[:3], GOOD_RECORDS[0]], cases_selected=4)
     with pytest.raises(RunNotTrustedError, match="3 of 4 selected cases have results"):
-        ci.check_complete(run, json.loads((run / "manifest.json").read_text()), [*GOOD_RECORDS[:3], GOOD_RECORDS[0]])
+        check_complete(run, json.loads((run / "manifest.json").read_text()), [*GOOD_RECORDS[:3], GOOD_RECORDS[0]])
 
 
 # --- publish ---------------------------------------------------------------------------------------------------
@@ -634,13 +632,13 @@ def test_no_token_in_any_file_or_output(
     run = write_run(tmp_path / "run", model, GOOD_RECORDS, command=["pytest", "suites/", f"--x={token}"])
     planted = (run / "manifest.json").read_bytes()
     api = FakeApi()
-    monkeypatch.setattr(ci, "_hub_api", lambda: api)
+    monkeypatch.setattr(reports.publish, "_hub_api", lambda: api)
     base = ["publish", str(model), "--run", str(run), "--repo", "frogs/pokkit"]
 
     assert main([*base, "--dry-run"]) == 0
     assert main([*base, "--out", str(tmp_path / "second")]) == 0
     assert [c[0] for c in api.calls] == ["create_repo", "upload_folder"]
-    monkeypatch.setattr(ci, "_hub_api", lambda: FakeApi(fail_with=f"401 Unauthorized for token {token}"))
+    monkeypatch.setattr(reports.publish, "_hub_api", lambda: FakeApi(fail_with=f"401 Unauthorized for token {token}"))
     assert main([*base, "--out", str(tmp_path / "third")]) == 2
     assert main(["gate", str(run)]) == 0
     publish(model, run, "frogs/pokkit", dry_run=False, out_dir=tmp_path / "fourth", api=FakeApi())

@@ -17,7 +17,8 @@ import pytest
 
 from harness.gates import gate_config
 from harness.verdict import judge_run
-from reports.ci import GateVerdict, model_card
+from reports.card import model_card
+from reports.gate import GateVerdict
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TOKEN = "hf_" + "Q" * 34
