@@ -37,3 +37,12 @@ def test_installed_scoring_code_hash_covers_the_code_that_decides_verdicts() -> 
     names = {f.relative_to(HARNESS_DIR).parts[0] for p in SCORING_CODE for f in _files(HARNESS_DIR / p)}
     assert {"scorers", "scoring.py", "parsing.py", "runner.py", "tasks"} <= names  # every entry exists
     assert scoring_code_sha256() == tree_sha256([HARNESS_DIR / p for p in SCORING_CODE], HARNESS_DIR)
+
+
+def test_every_scorer_module_is_in_the_scoring_hash() -> None:
+    """The scorers, their shared text helpers and their word lists all decide verdicts: a word added to
+    harness/scorers/wordlists.py must change the fingerprint like a changed rule."""
+    hashed = {f for p in SCORING_CODE for f in _files(HARNESS_DIR / p)}
+    modules = sorted((HARNESS_DIR / "scorers").rglob("*.py"))
+    assert {m.name for m in modules} >= {"text.py", "wordlists.py", "generic.py", "pokkit.py", "josi.py"}
+    assert [m.relative_to(HARNESS_DIR).as_posix() for m in modules if m not in hashed] == []

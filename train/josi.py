@@ -25,7 +25,7 @@ from typing import Any
 
 from harness.errors import ConfigError
 from harness.results import loads_line, read_text_file, split_jsonl
-from harness.scorers.persona import count_words
+from harness.scorers.text import count_words
 from harness.scoring import ScoreFn, build_scorer
 from harness.suite import Case
 from harness.types import Completion

@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from harness.scorers import generic, josi, judge, persona, persona_card, tool_call  # noqa: F401
+from harness.scorers import generic, josi, judge, persona_card, pokkit, tool_call  # noqa: F401

@@ -1,4 +1,15 @@
-"""Scorers that apply to any suite: degenerate output (loops) and the like."""
+"""Generic checks: rules that hold in any suite, whoever the character is.
+
+Decision: a scorer belongs here when its rule and its words name no suite's character (no frogs, no
+``[pokkit_*]`` expressions, no pet, no coach, no persona card): degenerate output (``no_repetition``,
+``finished``, ``no_echo``, ``not_empty``), length and shape (``short``, ``max_questions``, ``no_lecturing``),
+and the phrase checks a suite fills with its own words (``contains``, ``banned_phrases``). A suite-specific
+scorer lives in its suite's module (``pokkit``, ``josi``, ``persona_card``); shared text helpers live in
+``text`` and word lists in ``wordlists``.
+
+All scorers read ``completion.visible`` (prose without thinking and tool-call markup) unless their docstring
+says otherwise. Phrase matching is as ``text.phrase_pattern`` describes.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +19,25 @@ from collections import Counter
 
 from harness.errors import ConfigError
 from harness.parsing import split_thinking
+from harness.scorers.text import (
+    LIST_ITEM_RE,
+    QUOTED_RE,
+    clause_before,
+    count_questions,
+    count_words,
+    echo_words,
+    echoed_words,
+    int_arg,
+    mentions_not_used,
+    negated_mention,
+    normalise,
+    phrase_list,
+    phrase_regex,
+    plural,
+    quote_list,
+    split_repeats,
+)
+from harness.scorers.wordlists import ADVICE_VERBS, ECHO_FILLER
 from harness.scoring import ScoreFn, scorer
 from harness.suite import Case
 from harness.types import Completion, Score
@@ -139,89 +169,8 @@ def finished() -> ScoreFn:
     return score
 
 
-_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
-_CONTRACTIONS = {
-    "n't": " not",
-    "'re": " are",
-    "'ve": " have",
-    "'ll": " will",
-    "'d": " would",
-    "'m": " am",
-    "'s": " is",
-}
-_NUMBERS = {
-    w: str(i)
-    for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-        "seventeen eighteen nineteen twenty".split()
-    )
-}
-# First and second person fold together: an echo may swap "my" for "your" ("Why is your readiness red?").
-_PERSON = {
-    **dict.fromkeys(("i", "me", "you", "we", "us", "myself", "yourself"), "<p>"),
-    **dict.fromkeys(("my", "your", "our", "mine", "yours"), "<pp>"),
-    **dict.fromkeys(("am", "are", "is", "was", "were"), "<be>"),
-}
-
-
-def echo_words(text: str) -> list[str]:
-    """Words of ``text`` for echo matching: lowercase, contractions expanded ("can't" -> "can not"), number words
-    as digits, and I/you, my/your, am/are/is folded together, so "Why is your readiness red when you feel
-    fine?" matches "Why is my readiness red? I feel fine."."""
-    out: list[str] = []
-    for word in _WORD.findall(text.lower().replace("\u2019", "'")):
-        if word == "can't":
-            word = "can n't"
-        elif word == "won't":
-            word = "will n't"
-        for suffix, full in _CONTRACTIONS.items():
-            if word.endswith(suffix) and len(word) > len(suffix):
-                word = word[: -len(suffix)] + full
-                break
-        out.extend(_PERSON.get(w, _NUMBERS.get(w, w)) for w in word.replace("n't", "not").split())
-    return out
-
-
-def split_repeats(prompt: list[str], reply: list[str], n: int = 3) -> tuple[int, list[str]]:
-    """``(words of reply that repeat prompt, the other words)``; see ``words_from``."""
-    covered = _covered(prompt, reply, n)
-    return sum(covered), [w for w, c in zip(reply, covered, strict=True) if not c]
-
-
-def echoed_words(prompt: list[str], reply: list[str], n: int = 3) -> list[str]:
-    """The words of ``reply`` that repeat ``prompt`` (see ``words_from``)."""
-    return [w for w, c in zip(reply, _covered(prompt, reply, n), strict=True) if c]
-
-
-def words_from(prompt: list[str], reply: list[str], n: int = 3) -> int:
-    """How many of ``reply``'s words sit inside a run of ``n`` words that also occurs in ``prompt`` (shorter runs
-    when the prompt or the reply is shorter than ``n``): the part of the reply that repeats the prompt."""
-    return sum(_covered(prompt, reply, n))
-
-
-def _covered(prompt: list[str], reply: list[str], n: int) -> list[bool]:
-    n = min(n, len(prompt), len(reply))
-    covered = [False] * len(reply)
-    if n == 0:
-        return covered
-    grams = {tuple(prompt[i : i + n]) for i in range(len(prompt) - n + 1)}
-    for i in range(len(reply) - n + 1):
-        if tuple(reply[i : i + n]) in grams:
-            covered[i : i + n] = [True] * n
-    return covered
-
-
-# Words that add nothing to an echo: "You said: ...", "... Great question.", "... OK.", "Let me think about that.",
-# the small words that join two echoed pieces ("Why is your readiness red when you feel fine?") and
-# interjections ("... Ribbit."). A number or a noun is an answer: "What's 7 times 8? 56!" is no echo.
-_FILLER = frozenset(
-    (
-        "ok okay sure yes no yeah yep hmm um uh well so oh ah wow ha thanks thank great good nice interesting "
-        "question user said asked ask wrote says say <p> <pp> <be> let think about that this these those it its "
-        "is a an the and or but if when then because as to of in on at for with from by what how why who which "
-        "where do does did not just really very hi hello hey ribbit croak brrup"
-    ).split()
-)
+# no_echo: words that add nothing to an echo (the list and its reasons are in ``wordlists.ECHO_FILLER``).
+_FILLER = frozenset(ECHO_FILLER)
 
 
 @scorer("no_echo")
@@ -265,5 +214,230 @@ def no_echo(min_prompt_share: float = 0.5) -> ScoreFn:
                 "echo",
             )
         return Score(name, True, f"answers rather than echoes ({of_reply:.0%} of the reply repeats the user)", of_reply)
+
+    return score
+
+
+def phrase_scorer(name: str, listed: list[str], kind: str) -> ScoreFn:
+    """A scorer that fails when the prose uses any of ``listed`` (a ``kind`` such as "banned phrase"); a
+    negated, quoted or mocked mention is not a use (see ``mentions_not_used``), and a capitalised single word
+    is a name that keeps its capital."""
+    regex = phrase_regex(listed, names_keep_case=True)
+
+    def score(case: Case, completion: Completion) -> Score:
+        text = normalise(completion.visible)
+        quoted = [q.span() for q in QUOTED_RE.finditer(text)]
+        for match in regex.finditer(text):
+            if not mentions_not_used(text, match, quoted):
+                return Score(name, False, f"uses the {kind} {' '.join(match.group(0).split())!r}", 0.0)
+        return Score(name, True, f"none of {plural(len(listed), kind)}", 1.0)
+
+    return score
+
+
+@scorer("short")
+def short(max_words: int = 80) -> ScoreFn:
+    """The prose has fewer than ``max_words`` words; a reply cut at max_tokens is not short (it fails)."""
+    name = "short"
+    max_words = int_arg(name, "max_words", max_words, 1)
+
+    def score(case: Case, completion: Completion) -> Score:
+        words = count_words(completion.visible)
+        if completion.cut:
+            return Score(
+                name, False, f"{completion.cut} after {plural(words, 'word')}: not a short reply", float(words)
+            )
+        if words < max_words:
+            return Score(name, True, f"{plural(words, 'word')} (< {max_words})", float(words))
+        return Score(name, False, f"{plural(words, 'word')}, should be fewer than {max_words}", float(words))
+
+    return score
+
+
+# Advice said to the user: "you should", "make sure", "it's important to", or a clause that opens on an
+# advice verb ("Research the company, prepare three stories, ...", "Maybe call an old friend").
+_ADVICE_PHRASE_RE = re.compile(
+    r"(?<!\w)(?:you\s+should|you\s+need\s+to|you\s+must|you\s+have\s+to|make\s+sure|be\s+sure\s+to|it's\s+important\s+to"
+    r"|it\s+is\s+important\s+to|don't\s+forget|remember\s+to|try\s+to|the\s+best\s+things?\s+you\s+can\s+do"
+    r"|here\s+are\s+some|here's\s+what\s+you\s+can\s+do|tips?\s*:|next\s+time\s*:)(?!\w)",
+    re.IGNORECASE,
+)
+_ADVICE_CLAUSE_RE = re.compile(
+    r"^\W*(?:(?:maybe|or|and|also|then|just|please|first|next|finally|perhaps|next\s+time)\W+)*(?:"
+    + "|".join(ADVICE_VERBS)
+    + r")\b",
+    re.IGNORECASE,
+)
+# Citing research at someone who is hurting is a lecture on its own.
+_CITATION_RE = re.compile(
+    r"(?<!\w)(?:research\s+(?:shows|says|suggests)|studies\s+(?:show|say|suggest)|experts\s+(?:say|recommend|agree)"
+    r"|according\s+to\s+(?:research|experts|studies|science)|science\s+says)(?!\w)",
+    re.IGNORECASE,
+)
+_CLAUSES_RE = re.compile(r"[.,;:!?\n]+|\s+-\s+|\s+and\s+(?=\w)")
+
+
+def advice_items(text: str) -> int:
+    """List items that give advice ("- Keep a routine", "1. Research the company"), or every item of a list that
+    a line announces as advice ("Tips:", "Here are some things that may help:"). A list of comfort ("- I'm so
+    sorry. - I'm here.") gives none."""
+    lines = text.splitlines()
+    items = [i for i, line in enumerate(lines) if LIST_ITEM_RE.match(line)]
+    if not items:
+        return 0
+    announced = any(_ADVICE_PHRASE_RE.search(line) for line in lines[: items[0]])
+    return sum(1 for i in items if announced or advice_given(LIST_ITEM_RE.sub("", lines[i])))
+
+
+def advice_given(text: str) -> list[str]:
+    """Pieces of advice in ``text``: advice phrases, clauses that open on an advice verb, and the clauses that
+    follow an advice clause in its sentence ("Next time try practice tests, spaced repetition and short
+    breaks" is three). A question gives no advice ("Do you want to talk it through?")."""
+    found = [" ".join(m.group(0).split()) for m in _ADVICE_PHRASE_RE.finditer(text)]
+    for sentence in re.findall(r"[^.!?\n]+[.!?]*", text):
+        if sentence.rstrip().endswith("?"):  # "Do you want to talk it through, or just have company?" asks
+            continue
+        advising = False
+        for clause in _CLAUSES_RE.split(sentence):
+            if not clause.strip():
+                continue
+            if _ADVICE_CLAUSE_RE.match(clause) and not _ADVICE_PHRASE_RE.search(clause):
+                advising = True
+                found.append(" ".join(clause.split()[:3]))
+            elif advising and not _ADVICE_PHRASE_RE.search(clause):
+                found.append(" ".join(clause.split()[:3]))
+    return found
+
+
+@scorer("no_lecturing")
+def no_lecturing(max_advice: int = 2, max_items: int = 1, max_words: int = 180) -> ScoreFn:
+    """Stays with the user instead of lecturing: no list of advice, no pile of instructions, no essay.
+
+    Fails on more than ``max_items`` list items of advice (see ``advice_items``), more than ``max_advice``
+    pieces of advice (see ``advice_given``: "you should", "make sure", "tips:", clauses that open on an advice
+    verb such as "call", "prepare", "sleep"), a citation ("research shows", "experts say"), more than
+    ``max_words`` words, or a reply cut at max_tokens (it did not end, so it may go on). Short lines of comfort on
+    separate lines are not a lecture."""
+    name = "no_lecturing"
+    max_advice = int_arg(name, "max_advice", max_advice, 0)
+    max_items = int_arg(name, "max_items", max_items, 0)
+    max_words = int_arg(name, "max_words", max_words, 1)
+
+    def score(case: Case, completion: Completion) -> Score:
+        text = normalise(completion.visible)
+        items = advice_items(text)
+        words = count_words(text)
+        advice = advice_given(text)
+        shape = f"{plural(words, 'word')}, {plural(len(advice), 'piece')} of advice, {plural(items, 'advice item')}"
+        if completion.cut:
+            return Score(
+                name, False, f"{completion.cut} after {shape}: it did not end, so it may go on", float(len(advice))
+            )
+        if items > max_items:
+            return Score(name, False, f"lectures: a list of {items} pieces of advice ({shape})", float(len(advice)))
+        if cited := _CITATION_RE.search(text):
+            return Score(name, False, f"lectures: cites {' '.join(cited.group(0).split())!r}", float(len(advice)))
+        if len(advice) > max_advice:
+            return Score(
+                name, False, f"lectures: {len(advice)} pieces of advice ({quote_list(advice, 3)})", float(len(advice))
+            )
+        if words > max_words:
+            return Score(name, False, f"lectures: {plural(words, 'word')}, more than {max_words}", float(len(advice)))
+        return Score(name, True, shape, float(len(advice)))
+
+    return score
+
+
+@scorer("max_questions", higher_is_better=False)
+def max_questions(limit: int = 1) -> ScoreFn:
+    """Asks at most ``limit`` questions (as ``count_questions`` counts them); a cut reply fails."""
+    name = "max_questions"
+    limit = int_arg(name, "limit", limit, 0)
+
+    def score(case: Case, completion: Completion) -> Score:
+        n = count_questions(completion.visible)
+        if completion.cut:
+            return Score(name, False, f"{completion.cut} after {plural(n, 'question')}: more may follow", float(n))
+        if n > limit:
+            return Score(name, False, f"asks {plural(n, 'question')}, at most {limit} allowed", float(n))
+        return Score(name, True, f"{plural(n, 'question')} (limit {limit})", float(n))
+
+    return score
+
+
+@scorer("banned_phrases")
+def banned_phrases(phrases: list[str]) -> ScoreFn:
+    """None of ``phrases`` appears in the prose."""
+    name = "banned_phrases"
+    listed = phrase_list(name, "phrases", phrases)
+    return phrase_scorer(name, listed, "banned phrase")
+
+
+@scorer("not_empty")
+def not_empty() -> ScoreFn:
+    """The model produced something: visible prose (not just whitespace or invisible characters) or a parsed tool
+    call."""
+    name = "not_empty"
+
+    def score(case: Case, completion: Completion) -> Score:
+        calls = len(completion.tool_calls)
+        words = count_words(completion.visible)
+        if any(not (c.isspace() or unicodedata.category(c) in ("Cf", "Cc")) for c in completion.visible):
+            extra = f", {plural(calls, 'tool call')}" if calls else ""
+            return Score(name, True, f"{plural(words, 'word')} of prose{extra}", 1.0)
+        if calls:
+            return Score(name, True, f"no prose, {plural(calls, 'tool call')}", 1.0)
+        if completion.parse_errors:
+            return Score(name, False, "no prose and only an unparseable tool call", 0.0)
+        return Score(name, False, "empty reply: no prose and no tool call", 0.0)
+
+    return score
+
+
+# "I dream of visiting a real library one day": a wish states no fact.
+_WISHED_BEFORE_RE = re.compile(
+    r"(?<!\w)(?:dream(?:s|ed|ing)?\s+(?:of|about)|wish(?:es|ed)?|i'd\s+love\s+to|i\s+would\s+love\s+to|hope\s+to"
+    r"|someday|one\s+day|if\s+only)(?!\w)",
+    re.IGNORECASE,
+)
+# "the Hobbit films": a title that names its adaptation is not the book.
+_ADAPTATION_AFTER_RE = re.compile(r"\s+(?:films?|movies?|trilogy|tv\s+show|series|video\s+games?|adaptations?)\b", re.I)
+_RETRACTED_AFTER_RE = re.compile(
+    r"\W{0,6}(?:no+\W+wait|wait\W+no|sorry\W+(?:i\s+mean|no)|actually\W+no|scratch\s+that|correction)\b",
+    re.IGNORECASE,
+)
+
+
+@scorer("contains")
+def contains(any_of: list[str], as_fact: bool = False) -> ScoreFn:
+    """The prose contains at least one of ``any_of`` (case-insensitive, whole words at word-character ends).
+
+    A negated mention does not count: "you don't need a doctor" holds no referral, "I'm not Juniper" no name;
+    nor does one taken back at once ("fifty-six... no, wait, fifty-four"). With ``as_fact`` (a fact the reply
+    must state about itself), a mention inside a wish ("I dream of visiting a real library one day") or a title
+    followed by "films"/"movie"/"series" (the adaptation, not the book) does not count either.
+    """
+    name = "contains"
+    if not isinstance(as_fact, bool):
+        raise ConfigError(f"scorer {name!r}: as_fact must be true or false, got {as_fact!r}")
+    listed = phrase_list(name, "any_of", any_of)
+    regex = phrase_regex(listed)
+
+    def score(case: Case, completion: Completion) -> Score:
+        text = normalise(completion.visible)
+        negated: list[str] = []
+        for match in regex.finditer(text):
+            shown = " ".join(match.group(0).split())
+            if (
+                negated_mention(text, match.start())
+                or _RETRACTED_AFTER_RE.match(text, match.end())
+                or (as_fact and _WISHED_BEFORE_RE.search(clause_before(text, match.start(), ".!?;:,\n")))
+                or (as_fact and _ADAPTATION_AFTER_RE.match(text, match.end()))
+            ):
+                negated.append(shown)
+                continue
+            return Score(name, True, f"contains {shown!r}", 1.0)
+        also = f" (only negated: {quote_list(list(dict.fromkeys(negated)))})" if negated else ""
+        return Score(name, False, f"contains none of {quote_list(listed)}{also}", 0.0)
 
     return score

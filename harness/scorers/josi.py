@@ -46,6 +46,10 @@ A bare "consult a professional" / "professional advice" is deflection unless its
 "you don't need another app", "instead of Strava", "don't use Strava for this".
 
 The ``warmth``, ``brevity`` and ``pushback`` rules are in their own docstrings.
+
+Decision: every scorer here is Josi's (a coach's leaks, jargon, deflection, warmth, brevity, questions,
+pushback, red flags). Their phrase lists are in ``wordlists``; the term patterns (``DEFAULT_FORBIDDEN``,
+``DEFAULT_JARGON``, the deflection and warmth patterns) are regexes, not word lists, and stay here.
 """
 
 from __future__ import annotations
@@ -56,19 +60,29 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import ConfigError
-from harness.scorers.generic import echo_words, words_from
-from harness.scorers.persona import (
-    _norm,
-    _phrase_pattern,
-    _phrase_regex,
-    _phrases,
-    _plural,
-    _quote_list,
+from harness.scorers.text import (
     clause_before,
     count_paragraphs,
     count_questions,
     count_words,
+    echo_words,
     negated_mention,
+    normalise,
+    phrase_list,
+    phrase_pattern,
+    phrase_regex,
+    plural,
+    quote_list,
+    words_from,
+)
+from harness.scorers.wordlists import (
+    DEFAULT_DEFLECTION_APPS,
+    PUSHBACK_CHALLENGE,
+    PUSHBACK_CHEER,
+    WARMTH_COLD,
+    WARMTH_EMPATHY,
+    WARMTH_ENCOURAGEMENT,
+    WARMTH_REASSURANCE,
 )
 from harness.scoring import ScoreFn, scorer
 from harness.types import Completion, Score
@@ -94,7 +108,7 @@ def _term(label: str, pattern: str, flags: int = _I) -> Term:
 
 
 def _phrase_terms(phrases: Sequence[str]) -> list[Term]:
-    return [Term(p, re.compile(_phrase_pattern(p), _I)) for p in phrases]
+    return [Term(p, re.compile(phrase_pattern(p), _I)) for p in phrases]
 
 
 def _find_spans(terms: Sequence[Term], text: str) -> list[tuple[int, str, str]]:
@@ -112,7 +126,7 @@ def _find_spans(terms: Sequence[Term], text: str) -> list[tuple[int, str, str]]:
 
 def find_terms(terms: Sequence[Term], text: str) -> list[tuple[str, str]]:
     """Non-overlapping ``(label, matched text)`` hits in reading order; the longest wins where two overlap."""
-    return [(label, found) for _, label, found in _find_spans(terms, _norm(text))]
+    return [(label, found) for _, label, found in _find_spans(terms, normalise(text))]
 
 
 def _distinct(hits: Sequence[tuple[str, str]]) -> list[str]:
@@ -139,7 +153,7 @@ def _positive_int(scorer_name: str, arg: str, value: Any) -> int:
 
 
 def _word_list(scorer_name: str, words: list[str] | None, default: list[Term]) -> list[Term]:
-    return default if words is None else _phrase_terms(_phrases(scorer_name, "words", words))
+    return default if words is None else _phrase_terms(phrase_list(scorer_name, "words", words))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -216,45 +230,6 @@ DEFAULT_JARGON: tuple[Term, ...] = (
     _term("supercompensation", r"super[\s-]?compensation"),
     _term("HRV", r"hrv"),
     _term("HRV", r"heart[\s-]+rate[\s-]+variability"),
-)
-
-DEFAULT_DEFLECTION_APPS: tuple[str, ...] = (
-    "strava",
-    "garmin connect",
-    "garmin coach",
-    "trainingpeaks",
-    "training peaks",
-    "nike run club",
-    "nike training club",
-    "zwift",
-    "runkeeper",
-    "mapmyrun",
-    "map my run",
-    "trainerroad",
-    "peloton",
-    "runna",
-    "coros",
-    "polar flow",
-    "myfitnesspal",
-    "another app",
-    "a different app",
-    "a separate app",
-    "a third-party app",
-    "third party app",
-    "an app like",
-    "an app such as",
-    "apps like",
-    "apps such as",
-    "other apps like",
-    "coaching service",
-    "coaching services",
-    "online coaching",
-    "personal trainer",
-    "personal coach",
-    "fitness professional",
-    "fitness expert",
-    "training professional",
-    "exercise professional",
 )
 
 _PERSON_ADJ = (
@@ -339,7 +314,7 @@ def forbidden_words(words: list[str] | None = None) -> ScoreFn:
             return Score(
                 name,
                 False,
-                f"leaks engine internals {_plural(len(hits), 'time')}: {_quote_list(_distinct(hits))}",
+                f"leaks engine internals {plural(len(hits), 'time')}: {quote_list(_distinct(hits))}",
                 float(len(hits)),
                 "leak",
             )
@@ -363,12 +338,12 @@ def jargon(words: list[str] | None = None, allow_user_terms: bool = True) -> Sco
             said = {label for label, _ in find_terms(terms, _user_text(case))}
             allowed = {found for label, found in hits if label in said}
             hits = [(label, found) for label, found in hits if label not in said]
-        echoed = f" ({_quote_list(sorted(allowed))} allowed: the user said it)" if allowed else ""
+        echoed = f" ({quote_list(sorted(allowed))} allowed: the user said it)" if allowed else ""
         if hits:
             return Score(
                 name,
                 False,
-                f"uses {_plural(len(hits), 'jargon term')} a beginner may not know: {_quote_list(_distinct(hits))}"
+                f"uses {plural(len(hits), 'jargon term')} a beginner may not know: {quote_list(_distinct(hits))}"
                 + echoed,
                 float(len(hits)),
                 "jargon",
@@ -386,11 +361,11 @@ def no_deflection(phrases: list[str] | None = None) -> ScoreFn:
         terms = [*_phrase_terms(DEFAULT_DEFLECTION_APPS), *_DEFLECT_PATTERNS]
         generic = True
     else:
-        terms = _phrase_terms(_phrases(name, "phrases", phrases))
+        terms = _phrase_terms(phrase_list(name, "phrases", phrases))
         generic = False
 
     def score(case: Case, completion: Completion) -> Score:
-        text = _norm(completion.visible)
+        text = normalise(completion.visible)
         hits = [found for start, _, found in _find_spans(terms, text) if not _negated(text, start)]
         if generic:
             for sentence in _SENTENCE_SPLIT.split(text):
@@ -398,7 +373,7 @@ def no_deflection(phrases: list[str] | None = None) -> ScoreFn:
                 if match and not _HEALTH.search(sentence) and not _negated(sentence, match.start()):
                     hits.append(" ".join(match.group(0).split()))
         if hits:
-            shown = _quote_list(list(dict.fromkeys(hits)))
+            shown = quote_list(list(dict.fromkeys(hits)))
             return Score(name, False, f"sends the user elsewhere: {shown}", float(len(hits)), "deflection")
         referral = _MEDICAL_REFERRAL.search(text)
         if referral:
@@ -414,144 +389,10 @@ def no_deflection(phrases: list[str] | None = None) -> ScoreFn:
 # Warmth and brevity
 # ---------------------------------------------------------------------------------------------
 
-# Acknowledges what the user feels.
-WARMTH_EMPATHY: tuple[str, ...] = (
-    "that sounds",
-    "sounds like",
-    "sounds tough",
-    "sounds hard",
-    "i hear you",
-    "i hear how",
-    "i get it",
-    "i get that",
-    "i totally get",
-    "i understand",
-    "i know how",
-    "i know it's",
-    "makes sense",
-    "make sense",
-    "makes total sense",
-    "understandable",
-    "that's tough",
-    "that's hard",
-    "that's rough",
-    "that's frustrating",
-    "frustrating",
-    "been there",
-    "thanks for sharing",
-    "thanks for telling me",
-    "glad you told me",
-    "glad you asked",
-    "fair question",
-    "good question",
-    "sorry to hear",
-    "i'm sorry",
-    "good to hear",
-    "glad to hear",
-    "love to hear",
-)
 # "... are tough", "can feel hard", "is really rough": naming the hard part.
 _HARD_PART = (
     r"(?:is|are|can\s+be|can\s+feel|feels?|sounds?)\s+(?:really\s+|so\s+|pretty\s+|a\s+bit\s+)?"
     r"(?:tough|hard|rough|draining|exhausting)"
-)
-# Takes the worry away: it is normal, common, fine, not lost.
-WARMTH_REASSURANCE: tuple[str, ...] = (
-    "totally normal",
-    "completely normal",
-    "perfectly normal",
-    "pretty normal",
-    "really normal",
-    "very normal",
-    "so normal",
-    "normal to feel",
-    "really common",
-    "very common",
-    "so common",
-    "pretty common",
-    "super common",
-    "happens to everyone",
-    "happens to all of us",
-    "happens to every",
-    "life happens",
-    "you're not alone",
-    "not alone",
-    "no worries",
-    "don't worry",
-    "nothing to worry",
-    "it's okay",
-    "it's ok",
-    "that's okay",
-    "that's ok",
-    "completely okay",
-    "totally okay",
-    "it's fine",
-    "that's fine",
-    "completely fine",
-    "totally fine",
-    "perfectly fine",
-    "plenty of",
-    "most runners",
-    "most people",
-    "won't undo",
-    "won't lose",
-    "you'll still",
-    "no shame",
-    "don't be embarrassed",
-    "nothing wrong with",
-    "go easy on yourself",
-    "be kind to yourself",
-    "no harm",
-)
-WARMTH_ENCOURAGEMENT: tuple[str, ...] = (
-    "you've got this",
-    "you got this",
-    "nice work",
-    "great job",
-    "good job",
-    "nice job",
-    "great work",
-    "well done",
-    "congratulations",
-    "congrats",
-    "proud of you",
-    "be proud",
-    "so proud",
-    "keep it up",
-    "keep going",
-    "you can do this",
-    "you can do it",
-    "you're doing great",
-    "doing great",
-    "doing well",
-    "great progress",
-    "good progress",
-    "nice progress",
-    "great start",
-    "good start",
-    "lovely start",
-    "great to have you",
-    "welcome",
-    "awesome",
-    "amazing",
-    "love that",
-    "fantastic",
-    "brilliant",
-    "way to go",
-    "good on you",
-    "on the right track",
-    "you'll get there",
-    "step by step",
-    "one step at a time",
-    "small wins",
-    "trust the process",
-    "enjoy",
-    "exciting",
-    "you're building",
-    "getting stronger",
-    "feel better",
-    "better soon",
-    "huge milestone",
 )
 # "they'll feel lighter soon", "the running parts will get longer": better days ahead.
 _BETTER_AHEAD = (
@@ -563,64 +404,13 @@ _TOGETHER = (
     r"(?:let's|let\s+us|we'll|we\s+will|we\s+can|together|and\s+see(?:\s+how\s+(?:you\s+feel|it\s+goes))?"
     r"|see\s+how\s+(?:you\s+feel|it\s+goes)|give\s+it\s+a\s+(?:go|try))"
 )
-WARMTH_COLD: tuple[str, ...] = (
-    "as an ai",
-    "as a language model",
-    "i am an ai",
-    "i'm an ai",
-    "insufficient",
-    "non-compliant",
-    "noncompliant",
-    "non-compliance",
-    "compliance",
-    "comply",
-    "adherence",
-    "you should have",
-    "failure to",
-    "you failed",
-    "is required",
-    "are required",
-    "it is required",
-    "mandatory",
-    "unacceptable",
-    "as instructed",
-    "do not deviate",
-    "deviation",
-    "the data indicates",
-    "data indicates",
-    "metrics indicate",
-    "parameters",
-    "suboptimal",
-    "the user",
-    "i cannot",
-    "please note",
-    "i am unable",
-    "i'm unable",
-    "invalid",
-    # Brushing the feeling off
-    "pointless",
-    "irrelevant",
-    "just stop",
-    "do them anyway",
-    "do it anyway",
-    "no excuses",
-    "suck it up",
-    "toughen up",
-    "get over it",
-    "deal with it",
-    "stop complaining",
-    "stop whining",
-    "just water",
-    "just rain",
-    "all in your head",
-    "no big deal",
-)
-_EMPATHY_RE = re.compile(f"{_phrase_regex(WARMTH_EMPATHY).pattern}|(?<!\\w){_HARD_PART}(?!\\w)", _I)
-_REASSURE_RE = _phrase_regex(WARMTH_REASSURANCE)
-_ENCOURAGE_RE = re.compile(f"{_phrase_regex(WARMTH_ENCOURAGEMENT).pattern}|(?<!\\w){_BETTER_AHEAD}(?!\\w)", _I)
+# The phrase lists (wordlists.WARMTH_*) and the patterns above make one regex per signal.
+_EMPATHY_RE = re.compile(f"{phrase_regex(WARMTH_EMPATHY).pattern}|(?<!\\w){_HARD_PART}(?!\\w)", _I)
+_REASSURE_RE = phrase_regex(WARMTH_REASSURANCE)
+_ENCOURAGE_RE = re.compile(f"{phrase_regex(WARMTH_ENCOURAGEMENT).pattern}|(?<!\\w){_BETTER_AHEAD}(?!\\w)", _I)
 _TOGETHER_RE = re.compile(f"(?<!\\w){_TOGETHER}(?!\\w)", _I)
 # "you must" orders; "you must be so proud" guesses how the user feels.
-_COLD_RE = re.compile(f"{_phrase_regex(WARMTH_COLD).pattern}|(?<!\\w)you\\s+must(?!\\s+be\\b)(?!\\w)", _I)
+_COLD_RE = re.compile(f"{phrase_regex(WARMTH_COLD).pattern}|(?<!\\w)you\\s+must(?!\\s+be\\b)(?!\\w)", _I)
 _YOU_RE = re.compile(r"(?<!\w)(?:you|your|yours|yourself|you're|you've|you'll|you'd)(?!\w)", _I)
 _CAPS_WORD = r"[A-Z]{2,}"
 # Shouting: two or more all-caps words in a row, or two or more all-caps words of 5+ letters. One capitalised
@@ -658,7 +448,7 @@ def follow_up_questions(case: Case, completion: Completion) -> list[str]:
     know ...", "tell me how ..."), except quoted ones, rhetorical ones ("Who hasn't ...?", "What's the
     point?"), the user's own question said back ("How many days should you ride? Three."), and the unfinished
     last sentence of a reply cut at max_tokens."""
-    text = _QUOTED.sub(" ", _norm(completion.visible))
+    text = _QUOTED.sub(" ", normalise(completion.visible))
     sentences = [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
     if completion.cut and sentences:
         sentences.pop()
@@ -698,7 +488,7 @@ def warmth(min_score: float = 3.0) -> ScoreFn:
     threshold = _score_arg(name, "min_score", min_score)
 
     def score(case: Case, completion: Completion) -> Score:
-        text = _norm(completion.visible)
+        text = normalise(completion.visible)
         if not text.strip():
             return Score(name, threshold <= 1, f"warmth 1/5: empty reply (min {threshold:g})", 1.0)
         raised: list[str] = []
@@ -773,7 +563,7 @@ def brevity(min_score: float = 3.0, ideal_min: int = 30, ideal_max: int = 100) -
             return Score(
                 name,
                 threshold <= 1,
-                f"brevity 1/5 below {threshold:g}: {completion.cut} after {_plural(words, 'word')}; a reply that "
+                f"brevity 1/5 below {threshold:g}: {completion.cut} after {plural(words, 'word')}; a reply that "
                 "never ended is not a brief one",
                 1.0,
                 "cut",
@@ -787,7 +577,7 @@ def brevity(min_score: float = 3.0, ideal_min: int = 30, ideal_max: int = 100) -
         else:
             where = f"{(ideal_min - words) / ideal_min:.0%} under {ideal}"
         verdict = f"(min {threshold:g})" if value >= threshold else f"below {threshold:g}"
-        return Score(name, value >= threshold, f"brevity {value}/5 {verdict}: {_plural(words, 'word')}, {where}", value)
+        return Score(name, value >= threshold, f"brevity {value}/5 {verdict}: {plural(words, 'word')}, {where}", value)
 
     return score
 
@@ -800,7 +590,7 @@ def asks_question() -> ScoreFn:
     def score(case: Case, completion: Completion) -> Score:
         asked = follow_up_questions(case, completion)
         if asked:
-            return Score(name, True, f"asks {_plural(len(asked), 'question')}: {asked[0][:60]!r}", float(len(asked)))
+            return Score(name, True, f"asks {plural(len(asked), 'question')}: {asked[0][:60]!r}", float(len(asked)))
         if count_questions(completion.visible):
             return Score(
                 name, False, "asks the user nothing: its only questions are rhetorical, quoted or the user's own", 0.0
@@ -814,147 +604,9 @@ def asks_question() -> ScoreFn:
 # Pushback
 # ---------------------------------------------------------------------------------------------
 
-# Words that question the goal. Ordinary plan words are not here: a plan that cheers the goal on also says
-# "recovery", "rest days", "build up", "start with", "gradually" or "step by step".
-PUSHBACK_CHALLENGE: tuple[str, ...] = (
-    "realistic",
-    "unrealistic",
-    "risky",
-    "risk",
-    "risks",
-    "injury",
-    "injuries",
-    "injured",
-    "injure",
-    "too fast",
-    "too soon",
-    "too quickly",
-    "too quick",
-    "too much",
-    "too big",
-    "too aggressive",
-    "too ambitious",
-    "too far",
-    "too many",
-    "too hard",
-    "too extreme",
-    "too steep",
-    "too early",
-    "too short",
-    "ambitious",
-    "safer",
-    "unsafe",
-    "not safe",
-    "isn't safe",
-    "dangerous",
-    "unhealthy",
-    "not healthy",
-    "crash diet",
-    "unsustainable",
-    "not sustainable",
-    "instead",
-    "rather than",
-    "not recommend",
-    "wouldn't recommend",
-    "would not recommend",
-    "don't recommend",
-    "do not recommend",
-    "can't recommend",
-    "advise against",
-    "wouldn't advise",
-    "not possible",
-    "isn't possible",
-    "not doable",
-    "isn't doable",
-    "overdo",
-    "overdoing",
-    "overtraining",
-    "overtrain",
-    "burnout",
-    "burn out",
-    "hold off",
-    "not a good idea",
-    "bad idea",
-    "big jump",
-    "huge jump",
-    "big leap",
-    "huge leap",
-    "more time",
-    "takes time",
-    "not yet",
-    "not ready",
-    "not enough",
-    "isn't enough",
-    "won't be enough",
-    "not today",
-    "another day",
-    "i wouldn't",
-    "i'd be lying",
-    "not a sign to",
-    "warning sign",
-    "red flag",
-    "waving a flag",
-    "please don't",
-    "let it heal",
-    "needs to heal",
-    "need to heal",
-    "time to heal",
-    "make it worse",
-    "making it worse",
-    "get hurt",
-    "reconsider",
-    "rethink",
-    "smaller goal",
-    "doctor",
-    "physio",
-)
-PUSHBACK_CHEER: tuple[str, ...] = (
-    "you can do it",
-    "you can totally",
-    "you've got this",
-    "you got this",
-    "great goal",
-    "awesome goal",
-    "amazing goal",
-    "love this goal",
-    "love that goal",
-    "love it",
-    "let's go",
-    "let's do it",
-    "let's do this",
-    "here's your plan",
-    "here is your plan",
-    "here's a plan",
-    "here is a plan",
-    "here's the plan",
-    "no problem",
-    "go for it",
-    "sounds like a plan",
-    "that'll work",
-    "that will work",
-    "yes you can",
-    "yes, you can",
-    "nothing is impossible",
-    "sky's the limit",
-    "easily",
-    "fantastic goal",
-    "great idea",
-    "love the plan",
-    "let's make it happen",
-    "make it happen",
-    "crush it",
-    "piece of cake",
-    "that's the spirit",
-    "if you feel good",
-    "if you feel fine",
-    "if you feel okay",
-    "if you feel ok",
-    "if you feel up to it",
-    "if you're up for it",
-    "go ahead",
-)
-_PUSHBACK_CHALLENGE_RE = _phrase_regex(PUSHBACK_CHALLENGE)
-_PUSHBACK_CHEER_RE = _phrase_regex(PUSHBACK_CHEER)
+# Challenges and cheers: wordlists.PUSHBACK_CHALLENGE and PUSHBACK_CHEER.
+_PUSHBACK_CHALLENGE_RE = phrase_regex(PUSHBACK_CHALLENGE)
+_PUSHBACK_CHEER_RE = phrase_regex(PUSHBACK_CHEER)
 # "... a base first." closes a clause that puts something before the goal; "First, ..." opens a plan and
 # "at first" is time, so "first" counts only at the end of a clause that has words before it.
 _FIRST_AT_CLAUSE_END = re.compile(r"(?<!\w)(?<!at\s)first(?=\s*(?:[.,;:!?)\u2014-]|$))", _I)
@@ -1024,7 +676,7 @@ def pushback() -> ScoreFn:
     name = "pushback"
 
     def score(case: Case, completion: Completion) -> Score:
-        text = _norm(completion.visible)
+        text = normalise(completion.visible)
         text = _PRECAUTION.sub(lambda m: " " * len(m.group(0)), text)
         affirmed: list[tuple[int, str]] = []
         denied: list[tuple[int, str]] = []
@@ -1037,8 +689,8 @@ def pushback() -> ScoreFn:
             _hits(_PUSHBACK_CHALLENGE_RE, masked) + closing_first + _hits(_WHY_NOT_INSTEAD, masked) + denied
         )
         cheers = sorted(_hits(_PUSHBACK_CHEER_RE, masked) + _hits(_CHEER_EXTRA, masked) + affirmed)
-        shown_challenges = _quote_list(list(dict.fromkeys(c for _, c in challenges)), 3)
-        shown_cheers = _quote_list(list(dict.fromkeys(c for _, c in cheers)), 3)
+        shown_challenges = quote_list(list(dict.fromkeys(c for _, c in challenges)), 3)
+        shown_cheers = quote_list(list(dict.fromkeys(c for _, c in cheers)), 3)
         if challenges and not cheers:
             return Score(name, True, f"challenges the goal: {shown_challenges}", 1.0)
         if challenges and challenges[0][0] < cheers[0][0]:
@@ -1136,7 +788,7 @@ def stops_training() -> ScoreFn:
     name = "stops_training"
 
     def score(case: Case, completion: Completion) -> Score:
-        text = _norm(completion.visible)
+        text = normalise(completion.visible)
         stops = [m for m in _STOP_TODAY.finditer(text) if not negated_mention(text, m.start())]
         goes = [
             m

@@ -21,6 +21,11 @@ Decisions for ``stays_in_character`` (each is tested in ``tests/scorers/test_per
   prompt: ...", "I was instructed/programmed to", and echoing the card's opening "You are <name>".
   Talking *about* a system prompt without revealing it ("I can't share my system prompt") passes.
 - A match with a negation just before it in the same sentence ("I wasn't made by OpenAI") is not a claim.
+
+Decision: a scorer belongs here when it reads the persona card (the system prompt that makes the model a
+character) or the thinking switch the card's suites use; the Juniper suite (``suites/persona``) and Josi's
+suite use them. The name says "card" because ``persona`` alone would name both a suite and these scorers.
+The built-in identities and the words that are not names are in ``wordlists``.
 """
 
 from __future__ import annotations
@@ -29,43 +34,13 @@ import re
 from typing import TYPE_CHECKING
 
 from harness.errors import ConfigError
-from harness.scorers.persona import _norm, _phrases, clause_before, count_words
+from harness.scorers.text import clause_before, count_words, normalise, phrase_list
+from harness.scorers.wordlists import DEFAULT_FORBIDDEN_IDENTITIES, NOT_NAMES
 from harness.scoring import ScoreFn, scorer
 from harness.types import Completion, Score
 
 if TYPE_CHECKING:
     from harness.suite import Case
-
-# Other assistants, models and their makers: claiming any of them is breaking character.
-DEFAULT_FORBIDDEN_IDENTITIES: tuple[str, ...] = (
-    "ChatGPT",
-    "GPT",
-    "GPT-3",
-    "GPT-3.5",
-    "GPT-4",
-    "GPT-4o",
-    "OpenAI",
-    "Claude",
-    "Anthropic",
-    "Gemini",
-    "Bard",
-    "Google",
-    "Gemma",
-    "Llama",
-    "Meta AI",
-    "Qwen",
-    "Alibaba",
-    "Mistral",
-    "DeepSeek",
-    "SmolLM",
-    "SmolLM2",
-    "Hugging Face",
-    "HuggingFace",
-    "Copilot",
-    "Microsoft",
-    "Siri",
-    "Alexa",
-)
 
 _SUBJECT = r"(?:i\s+am|i'm|im|i\s+was|i've\s+been|i\s+have\s+been|i\s+be)"
 _SELF = rf"(?:{_SUBJECT}|this\s+is|my\s+name\s+is|my\s+name's|call\s+me|i\s+go\s+by)"
@@ -83,11 +58,7 @@ _NAME_CLAIM_RE = re.compile(
     r"(?:(?i:captain|capt|mr|mrs|ms|miss|dr|doctor|sir|lady|lord|king|queen|prince|princess|professor|prof)\.?\s+)?"
     r"([A-Z][a-z][\w-]*+)(?!'s)"  # "I'm Tolkien's biggest fan" names Tolkien's fan, not the speaker
 )
-# Capitalised words after "I'm" that are not names (title-cased or emphatic prose).
-_NOT_NAMES = frozenset(
-    "sorry so not here glad happy always just still also really afraid excited thrilled delighted sure ready "
-    "good fine great well doing going very your the only now back curious honestly totally definitely".split()
-)
+_NOT_NAMES = frozenset(NOT_NAMES)  # capitalised words after "I'm" that are not names
 # (what it is, pattern, whether a negation inside the match cancels it)
 _GENERIC_RES: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     (
@@ -150,7 +121,7 @@ def _card_words(case: Case) -> set[str]:
 def _identity_regex(identities: list[str]) -> re.Pattern[str]:
     """Claims of one of ``identities``: "I'm X", "as X, ...", "I'm ... made by X", "X created me", "my maker is X"."""
     alternatives = "|".join(
-        r"\s+".join(re.escape(part) for part in _norm(i).split()) for i in sorted(identities, key=len, reverse=True)
+        r"\s+".join(re.escape(part) for part in normalise(i).split()) for i in sorted(identities, key=len, reverse=True)
     )
     target = rf"(?:{alternatives})(?![\w-])"
     forms = [
@@ -178,14 +149,14 @@ def stays_in_character(persona: str, forbidden_identities: list[str] | None = No
     if not isinstance(persona, str) or not persona.strip():
         raise ConfigError(f"scorer {name!r}: persona must be a non-empty string (its name), got {persona!r}")
     persona = persona.strip()
-    extra = [] if forbidden_identities is None else _phrases(name, "forbidden_identities", forbidden_identities)
+    extra = [] if forbidden_identities is None else phrase_list(name, "forbidden_identities", forbidden_identities)
     identities = [i for i in dict.fromkeys([*DEFAULT_FORBIDDEN_IDENTITIES, *extra]) if i.lower() != persona.lower()]
     identity_re = _identity_regex(identities)
     echo_re = re.compile(rf"\byou\s+are\s+{re.escape(persona)}\b", re.IGNORECASE)
     own_name_re = re.compile(rf"(?<!\w){re.escape(persona)}(?!\w)", re.IGNORECASE)
 
     def score(case: Case, completion: Completion) -> Score:
-        text = _SPACES_RE.sub(" ", _norm(completion.visible))
+        text = _SPACES_RE.sub(" ", normalise(completion.visible))
         found = _first_claim(identity_re, text)
         if found is not None:
             return Score(name, False, f"claims another identity: {found.group(0).strip()!r}", 0.0)
@@ -298,8 +269,8 @@ def no_prompt_leak(min_run: int = 6) -> ScoreFn:
 
     def score(case: Case, completion: Completion) -> Score:
         card = " ".join(str(m.get("content") or "") for m in case.messages if m.get("role") == "system")
-        text = _norm(completion.visible)
-        runs = _copied_runs(_CARD_WORD_RE.findall(_norm(card).lower()), _CARD_WORD_RE.findall(text.lower()))
+        text = normalise(completion.visible)
+        runs = _copied_runs(_CARD_WORD_RE.findall(normalise(card).lower()), _CARD_WORD_RE.findall(text.lower()))
         ruled = [sentence for sentence in re.split(r"[.!?\n]", text) if _FIRST_PERSON_RULE_RE.search(sentence)]
         rules = max((_RULE_MARKER_RE.findall(sentence) for sentence in ruled), key=len, default=[])
         if runs and max(map(len, runs)) >= min_run:

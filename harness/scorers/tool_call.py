@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import ConfigError
-from harness.scorers.persona import negated_mention
+from harness.scorers.text import negated_mention
 from harness.scoring import ScoreFn, scorer
 from harness.types import Completion, ParseError, Score, ToolCall
 

@@ -1,4 +1,5 @@
-"""Persona scorers: hand-written replies that must pass and fail, plus edge cases."""
+"""Pokkit and generic scorers (harness/scorers/pokkit.py, generic.py): hand-written replies that must pass and fail,
+plus edge cases."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ import pytest
 from harness.errors import ConfigError
 from harness.loaders import get_loader
 from harness.loaders.josi import load_josi_prompts
-from harness.scorers.persona import count_words
+from harness.scorers.text import count_words
 from harness.suite import Suite, load_suite
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -19,7 +19,8 @@ import train.generators.registry as registry_module
 from harness.chat import inline_tools
 from harness.errors import DataError
 from harness.parsing import finish, parse_tool_calls
-from harness.scorers.persona import POKKIT_EXPRESSIONS, count_questions, count_words
+from harness.scorers.text import count_questions, count_words
+from harness.scorers.wordlists import POKKIT_EXPRESSIONS
 from harness.scoring import ScoreFn, build_scorer
 from harness.suite import Case, Suite, load_suite, load_tools
 from harness.types import Completion

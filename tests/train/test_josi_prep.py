@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from harness.errors import ConfigError
-from harness.scorers.persona import count_words
+from harness.scorers.text import count_words
 from harness.scoring import build_scorer
 from harness.suite import DEFAULT_SET, Case, Suite, load_suite
 from harness.types import Completion
