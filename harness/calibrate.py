@@ -344,9 +344,7 @@ def _item_check(where: str, name: str, case: Case, check_args: Any, nth: int | N
         raise ConfigError(f"{where}: check_args must be a mapping of {name}'s arguments, got {check_args!r}")
     try:
         fn = build_scorer(name, **check_args)
-        validate = getattr(fn, "validate_case", None)
-        if validate is not None:
-            validate(case)
+        fn.validate_case(case)
     except ConfigError as exc:
         raise ConfigError(f"{where}: check_args: {exc}") from None
     return Check(name, dict(check_args), fn)

@@ -1,8 +1,11 @@
 """Scorer registry: small factories registered by name, each instance remembering its arguments.
 
-A scorer factory takes keyword arguments from a suite file and returns a function
-``(case, completion) -> Score``. ``build_scorer("short", max_words=80)`` gives that function; the
-``Score`` it returns carries the scorer's name and arguments so a result says exactly what judged it.
+A scorer factory takes keyword arguments from a suite file and returns either a plain function
+``(case, completion) -> Score`` or, when the scorer needs more, a ``ScorerSpec``: a function that also takes
+the ``ScoringContext`` (``needs_context``, e.g. the judge) and/or a check of the case at suite-load time
+(``validate_case``, e.g. that an expected tool is offered at all). ``build_scorer("short", max_words=80)``
+gives a ``BuiltScorer``, called as ``(case, completion)`` or ``(case, completion, ctx)``; the ``Score`` it
+returns carries the scorer's name and arguments so a result says exactly what judged it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from harness.types import Completion, Score
 if TYPE_CHECKING:
     from harness.suite import Case
 
-ScoreFn = Callable[..., Score]  # (case, completion) -> Score, or (case, completion, ctx) when needs_context
+ScoreFn = Callable[..., Score]  # (case, completion) -> Score, or (case, completion, ctx) in a ScorerSpec that needs it
 
 
 @dataclass
@@ -31,7 +34,45 @@ class ScoringContext:
     summarizer: Any = None
 
 
-Factory = Callable[..., ScoreFn]
+@dataclass(frozen=True)
+class ScorerSpec:
+    """What a factory returns when a plain ``(case, completion) -> Score`` is not all of its scorer.
+
+    ``needs_context``: ``fn`` is called as ``(case, completion, ctx)`` with the run's ``ScoringContext`` (or
+    None). ``validate_case``: called once per case when a suite loads; it raises ConfigError for a case the
+    scorer cannot judge (an expected tool the case does not offer). Calling a spec calls ``fn``, so what a
+    factory returns is a scorer function either way."""
+
+    fn: ScoreFn
+    needs_context: bool = False
+    validate_case: Callable[[Case], None] | None = None
+
+    def __call__(self, *args: Any) -> Score:
+        return self.fn(*args)
+
+
+Factory = Callable[..., ScoreFn | ScorerSpec]
+
+
+@dataclass(frozen=True, eq=False)
+class BuiltScorer:
+    """A registered scorer built with its arguments (``build_scorer``): call it to score a reply."""
+
+    name: str
+    args: dict[str, Any]
+    spec: ScorerSpec
+
+    def __call__(self, case: Case, completion: Completion, ctx: ScoringContext | None = None) -> Score:
+        spec = self.spec
+        out = spec.fn(case, completion, ctx) if spec.needs_context else spec.fn(case, completion)
+        # A scorer may qualify its name ("judge.warmth"); anything else is the registered name.
+        final = out.name if out.name.startswith(f"{self.name}.") else self.name
+        return replace(out, name=final, args=dict(self.args))
+
+    def validate_case(self, case: Case) -> None:
+        """Check at suite-load time that this scorer can judge ``case``; a ConfigError says why not."""
+        if self.spec.validate_case is not None:
+            self.spec.validate_case(case)
 
 
 @dataclass(frozen=True)
@@ -39,13 +80,12 @@ class ScorerInfo:
     name: str
     factory: Factory
     description: str
-    higher_is_better: bool = True
 
 
 _REGISTRY: dict[str, ScorerInfo] = {}
 
 
-def scorer(name: str, *, higher_is_better: bool = True) -> Callable[[Factory], Factory]:
+def scorer(name: str) -> Callable[[Factory], Factory]:
     """Register a scorer factory under ``name``; a duplicate name is a programming error."""
 
     def register(factory: Factory) -> Factory:
@@ -57,7 +97,7 @@ def scorer(name: str, *, higher_is_better: bool = True) -> Callable[[Factory], F
         ):
             raise ValueError(f"scorer {name!r} is registered twice ({old.factory.__module__}, {factory.__module__})")
         doc = inspect.getdoc(factory) or ""
-        _REGISTRY[name] = ScorerInfo(name, factory, doc.splitlines()[0] if doc else "", higher_is_better)
+        _REGISTRY[name] = ScorerInfo(name, factory, doc.splitlines()[0] if doc else "")
         return factory
 
     return register
@@ -84,24 +124,12 @@ def scorer_info(name: str) -> ScorerInfo:
     return info
 
 
-def build_scorer(name: str, **kwargs: Any) -> ScoreFn:
+def build_scorer(name: str, **kwargs: Any) -> BuiltScorer:
     """Instantiate scorer ``name`` with ``kwargs``; unknown names and bad arguments are ConfigErrors."""
     info = scorer_info(name)
     try:
         inspect.signature(info.factory).bind(**kwargs)
     except TypeError as exc:
         raise ConfigError(f"scorer {name!r}: bad arguments {kwargs!r}: {exc}") from None
-    fn = info.factory(**kwargs)
-
-    needs_context = bool(getattr(fn, "needs_context", False))
-
-    def named(case: Case, completion: Completion, ctx: ScoringContext | None = None) -> Score:
-        out = fn(case, completion, ctx) if needs_context else fn(case, completion)
-        # A scorer may qualify its name ("judge.warmth"); anything else is the registered name.
-        final = out.name if out.name.startswith(f"{name}.") else name
-        return replace(out, name=final, args=dict(kwargs))
-
-    named.__name__ = name
-    # A scorer may check a case at suite-load time (e.g. that an expected tool is offered at all).
-    named.validate_case = getattr(fn, "validate_case", None)  # type: ignore[attr-defined]
-    return named
+    made = info.factory(**kwargs)
+    return BuiltScorer(name, dict(kwargs), made if isinstance(made, ScorerSpec) else ScorerSpec(made))

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from harness.errors import ConfigError
-from harness.scoring import ScoreFn, build_scorer
+from harness.scoring import BuiltScorer, build_scorer
 from harness.tasks.compression import TASK_CHECKS, validate_data
 from harness.types import Message, ToolSchema
 from harness.yamlio import load_yaml
@@ -91,7 +91,7 @@ class SuiteSpec(_Strict):
 class Check:
     name: str
     args: dict[str, Any]
-    fn: ScoreFn
+    fn: BuiltScorer
 
 
 @dataclass
@@ -315,12 +315,10 @@ def load_suite(path: Path, judge: bool = False) -> Suite:
             case_set=source.set if source else DEFAULT_SET,
         )
         for chk in checks:
-            validate = getattr(chk.fn, "validate_case", None)
-            if validate is not None:
-                try:
-                    validate(case)
-                except ConfigError as exc:
-                    raise ConfigError(f"{where}: {exc}") from None
+            try:
+                chk.fn.validate_case(case)
+            except ConfigError as exc:
+                raise ConfigError(f"{where}: {exc}") from None
         cases.append(case)
     judge_names = {recorded_check_name(name, args) for check in spec.judge_checks for name, args in check.items()}
     return Suite(

@@ -111,7 +111,7 @@ def repeated_sentences(text: str) -> tuple[str, int] | None:
     return None
 
 
-@scorer("no_repetition", higher_is_better=False)
+@scorer("no_repetition")
 def no_repetition(ngram: int = 4, max_ratio: float = 0.3, min_words: int = 16) -> ScoreFn:
     """The reply does not loop.
 
@@ -348,7 +348,7 @@ def no_lecturing(max_advice: int = 2, max_items: int = 1, max_words: int = 180) 
     return score
 
 
-@scorer("max_questions", higher_is_better=False)
+@scorer("max_questions")
 def max_questions(limit: int = 1) -> ScoreFn:
     """Asks at most ``limit`` questions (as ``count_questions`` counts them); a cut reply fails."""
     name = "max_questions"

@@ -302,7 +302,7 @@ def _negated(text: str, start: int) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
-@scorer("forbidden_words", higher_is_better=False)
+@scorer("forbidden_words")
 def forbidden_words(words: list[str] | None = None) -> ScoreFn:
     """No engine internals (GATC, Viterbi, HMM, ACWR, TSS/CTL/ATL, algorithm, "the engine" ...); value = leaks."""
     name = "forbidden_words"
@@ -323,7 +323,7 @@ def forbidden_words(words: list[str] | None = None) -> ScoreFn:
     return score
 
 
-@scorer("jargon", higher_is_better=False)
+@scorer("jargon")
 def jargon(words: list[str] | None = None, allow_user_terms: bool = True) -> ScoreFn:
     """No coaching jargon a beginner would not know (VO2max, FTP, periodization ...); zones are fine."""
     name = "jargon"

@@ -11,7 +11,7 @@ import json
 
 from harness.backends.base import GenerationParams
 from harness.errors import ConfigError
-from harness.scoring import ScoreFn, ScoringContext, scorer
+from harness.scoring import ScorerSpec, ScoringContext, scorer
 from harness.suite import Case
 from harness.types import Completion, Score
 
@@ -51,7 +51,7 @@ def parse_verdict(text: str) -> tuple[int, str] | None:
 @scorer("judge")
 def judge(
     criterion: str, rubric: str = "", min_score: int = 3, compare_with: str | None = None, max_tokens: int = 96
-) -> ScoreFn:
+) -> ScorerSpec:
     """A judge model scores ``criterion`` 1-5; passes at ``min_score`` or above. Named ``judge.<criterion>``."""
     if not criterion.replace("_", "").isalnum():
         raise ConfigError(f"judge: criterion must be a word like 'warmth', got {criterion!r}")
@@ -72,5 +72,4 @@ def judge(
         value, reason = verdict
         return Score(name, value >= min_score, f"judge: {criterion} {value}/5: {reason}", float(value))
 
-    score.needs_context = True  # type: ignore[attr-defined]
-    return score
+    return ScorerSpec(score, needs_context=True)

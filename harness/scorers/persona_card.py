@@ -200,7 +200,7 @@ def has_thinking() -> ScoreFn:
     return score
 
 
-@scorer("no_thinking", higher_is_better=False)
+@scorer("no_thinking")
 def no_thinking() -> ScoreFn:
     """The reply holds no thinking: no ``<think>`` block with words in it ("<think></think>" or "<think>...</think>"
     is fine): thinking mode was off."""

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.errors import ConfigError
 from harness.scorers.text import negated_mention
-from harness.scoring import ScoreFn, scorer
+from harness.scoring import ScoreFn, ScorerSpec, scorer
 from harness.types import Completion, ParseError, Score, ToolCall
 
 if TYPE_CHECKING:
@@ -535,7 +535,7 @@ def _validate_exact(exact: Any, expected: list[ExpectedCall]) -> list[str]:
 @scorer("tool_call")
 def tool_call(
     calls: list[Any], match: str = "all", exact: list[str] | None = None, ignore_punctuation: bool = False
-) -> ScoreFn:
+) -> ScorerSpec:
     """The model made the expected tool calls (BFCL-style: names, parameters, types, accepted values).
 
     Strings are compared after BFCL's normalisation (``ignore_punctuation``: on their letters and digits
@@ -574,8 +574,7 @@ def tool_call(
                         f"({', '.join(sorted(offered)) or 'none'})"
                     )
 
-    score.validate_case = validate_case  # type: ignore[attr-defined]
-    return score
+    return ScorerSpec(score, validate_case=validate_case)
 
 
 @scorer("no_tool_call")
