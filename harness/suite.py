@@ -10,6 +10,7 @@ plugin runs only the sets asked for with ``--case-set``.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -186,6 +187,35 @@ def recorded_check_name(name: str, args: dict[str, Any] | None) -> str:
     if name == "judge" and isinstance(criterion, str):
         return f"judge.{criterion}"
     return name
+
+
+SUITES_ENV = "HARNESS_SUITES"
+
+
+def suites_root() -> Path:
+    """The ``suites/`` folder the training and calibration tools read: ``$HARNESS_SUITES`` when set, else the
+    one beside the ``harness`` package in a source checkout. A ConfigError names where it looked when neither
+    holds a ``*/suite.yaml`` (an installed wheel has no suites: install from a checkout with ``pip install -e .``
+    or point ``HARNESS_SUITES`` at one)."""
+    env = os.environ.get(SUITES_ENV)
+    candidates = [Path(env)] if env else [Path(__file__).resolve().parents[1] / "suites"]
+    for candidate in candidates:
+        if any(candidate.glob("*/suite.yaml")):
+            return candidate
+    raise ConfigError(
+        f"no suites found in {candidates[0]} (no */suite.yaml); run from a source checkout (pip install -e .) "
+        f"or set {SUITES_ENV} to a folder of suites"
+    )
+
+
+def suite_path(name: str) -> Path:
+    """``suites/<name>/suite.yaml`` under :func:`suites_root`; a ConfigError with the known names otherwise."""
+    root = suites_root()
+    path = root / name / "suite.yaml"
+    if not path.is_file():
+        known = sorted(p.parent.name for p in root.glob("*/suite.yaml"))
+        raise ConfigError(f"no such suite {name!r} in {root} (known: {', '.join(known)})")
+    return path
 
 
 def suite_files(root: Path) -> list[Path]:

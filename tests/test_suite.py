@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,19 @@ cases:
         "recall_retained",
     }
     assert load_suite(path, judge=True).cases[0].check_names == {"no_tool_call", "judge.warmth"}
+
+
+def test_one_place_finds_the_suites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.suite import SUITES_ENV, suite_path, suites_root
+
+    monkeypatch.delenv(SUITES_ENV, raising=False)
+    assert (suites_root() / "josi" / "suite.yaml").is_file()  # the checkout's suites/
+    assert suite_path("pokkit").parent.name == "pokkit"
+    with pytest.raises(ConfigError, match=r"no such suite 'pokit'.*known: .*pokkit"):
+        suite_path("pokit")
+    monkeypatch.setenv(SUITES_ENV, str(tmp_path))
+    with pytest.raises(ConfigError, match=rf"no suites found in {re.escape(str(tmp_path))}.*HARNESS_SUITES"):
+        suites_root()
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "suite.yaml").write_text("name: mine\n")
+    assert suites_root() == tmp_path

@@ -30,10 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.calibrate import calibration_path, load_calibration
-from harness.errors import ContaminationError, DataError
+from harness.errors import ConfigError, ContaminationError, DataError
 from harness.suite import load_suite
+from harness.suite import suites_root as suites_root_default
 
-SUITES_ROOT = Path(__file__).resolve().parents[1] / "suites"
 _WORD = re.compile(r"[a-z0-9]+")
 # Calibration replies shorter than this (the default n-gram size) are stock phrases, not evaluation texts.
 MIN_REPLY_WORDS = 8
@@ -100,7 +100,17 @@ def _strings(value: Any) -> Iterable[str]:
             yield from _strings(item)
 
 
-def collect_eval_texts(suites_root: Path = SUITES_ROOT) -> list[EvalText]:
+def _root(suites_root: Path | None) -> Path:
+    """``suites_root``, or the one :func:`harness.suite.suites_root` finds; finding none is the DataError below."""
+    if suites_root is not None:
+        return suites_root
+    try:
+        return suites_root_default()
+    except ConfigError as exc:
+        raise DataError(_NO_TEXTS.format(where=str(exc))) from None
+
+
+def collect_eval_texts(suites_root: Path | None = None) -> list[EvalText]:
     """Every user-side text of every suite under ``suites_root`` (all case sets), and every reply of at least
     :data:`MIN_REPLY_WORDS` words in the suites' calibration files (a malformed calibration file is a
     ConfigError, never a file left out).
@@ -108,6 +118,7 @@ def collect_eval_texts(suites_root: Path = SUITES_ROOT) -> list[EvalText]:
     Finding none is a DataError, never an empty list: checking against nothing would call any data clean
     (as it did for an installed package, which has no ``suites/`` beside it)."""
     texts: list[EvalText] = []
+    suites_root = _root(suites_root)
     paths = sorted(suites_root.glob("*/suite.yaml"))
     if not paths:
         raise DataError(_NO_TEXTS.format(where=f"no suite.yaml under {suites_root}"))
@@ -196,6 +207,6 @@ class ContaminationIndex:
         return report
 
 
-def check_contamination(examples: Sequence[dict[str, Any]], suites_root: Path = SUITES_ROOT) -> ContaminationReport:
+def check_contamination(examples: Sequence[dict[str, Any]], suites_root: Path | None = None) -> ContaminationReport:
     """``examples`` checked against every evaluation text of the suites under ``suites_root``."""
     return ContaminationIndex(collect_eval_texts(suites_root)).check(examples)

@@ -28,12 +28,12 @@ from harness.results import loads_line, read_text_file, split_jsonl
 from harness.scorers.text import count_words
 from harness.scoring import ScoreFn, build_scorer
 from harness.suite import Case
+from harness.suite import suite_path as find_suite
 from harness.types import Completion
 from harness.yamlio import load_yaml
 from train.config import DEFAULT_WORD_LIMIT
 
 DEFAULT_GOLD = Path(__file__).parent / "data" / "josi_gold.jsonl"
-SUITE_PATH = Path(__file__).resolve().parents[1] / "suites" / "josi" / "suite.yaml"
 GENERATOR = "josi_gold"
 # Replies longer than DEFAULT_WORD_LIMIT are cut back to whole sentences (``trim_to_word_limit``).
 # A trimmed reply shorter than this has lost its point (a greeting and half an explanation); drop it instead.
@@ -133,11 +133,13 @@ class _Dropped(Exception):
         self.detail = detail
 
 
-def default_system_prompt(suite_path: Path = SUITE_PATH) -> str:
-    """The Josi suite's default system prompt, stripped as ``load_suite`` strips it.
+def default_system_prompt(suite_path: Path | None = None) -> str:
+    """The Josi suite's default system prompt (``suite_path``, or the josi suite ``harness.suite.suite_path``
+    finds), stripped as ``load_suite`` strips it.
 
     Read from the suite rather than copied so training and evaluation can never drift apart.
     """
+    suite_path = suite_path or find_suite("josi")
     raw = load_yaml(suite_path)
     prompts = raw.get("system_prompts") if isinstance(raw, dict) else None
     name = raw.get("default_system") if isinstance(raw, dict) else None

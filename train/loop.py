@@ -37,11 +37,11 @@ from harness.results import (
     utc_now,
     write_json_atomic,
 )
-from harness.suite import load_suite
+from harness.suite import load_suite, suite_path
 from harness.verdict import check_complete
 from train.clean import clean, read_jsonl, write_jsonl
 from train.config import TrainConfig
-from train.contamination import SUITES_ROOT, ContaminationIndex, collect_eval_texts
+from train.contamination import ContaminationIndex, collect_eval_texts
 
 ROOT = Path(__file__).resolve().parents[1]
 LEDGER = "ledger.jsonl"
@@ -64,11 +64,12 @@ class LoopOptions:
 
     def suite_dir(self) -> Path:
         path = Path(self.suite)
-        suite_dir = path if (path / "suite.yaml").is_file() else SUITES_ROOT / self.suite
-        if not (suite_dir / "suite.yaml").is_file():
-            known = ", ".join(sorted(p.parent.name for p in SUITES_ROOT.glob("*/suite.yaml")))
-            raise ConfigError(f"--suite {self.suite}: no such suite (known: {known})")
-        return suite_dir
+        if (path / "suite.yaml").is_file():
+            return path
+        try:
+            return suite_path(self.suite).parent
+        except ConfigError as exc:
+            raise ConfigError(f"--suite {self.suite}: {exc}") from None
 
 
 @dataclass

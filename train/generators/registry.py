@@ -19,18 +19,16 @@ import math
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from harness.errors import ConfigError, DataError
-from harness.suite import SuiteSpec, load_tools
+from harness.suite import SuiteSpec, load_tools, suite_path
 from harness.types import Message, ToolSchema
 from harness.yamlio import load_yaml
 from train.clean import validate_example
 
-SUITE_FILE = Path(__file__).resolve().parents[2] / "suites" / "pokkit" / "suite.yaml"
 # The categories of suites/pokkit, the only values a generator's ``targets`` may name.
 CATEGORIES: tuple[str, ...] = (
     "tool_call",
@@ -101,14 +99,15 @@ def _load_suite() -> tuple[list[ToolSchema], dict[str, str]]:
 
     Only the suite's schema is validated: building the scorers of its cases would be most of the time.
     """
+    suite_file = suite_path("pokkit")
     try:
-        spec = SuiteSpec.model_validate(load_yaml(SUITE_FILE))
+        spec = SuiteSpec.model_validate(load_yaml(suite_file))
     except ValidationError as exc:
-        raise ConfigError(f"{SUITE_FILE}: not a valid suite: {exc.errors()[0]['msg']}") from None
+        raise ConfigError(f"{suite_file}: not a valid suite: {exc.errors()[0]['msg']}") from None
     if spec.tools_file is None:
-        raise ConfigError(f"{SUITE_FILE}: no tools_file; every generated example carries the suite's tools")
+        raise ConfigError(f"{suite_file}: no tools_file; every generated example carries the suite's tools")
     prompts = {name: text.strip() for name, text in spec.system_prompts.items()}
-    return load_tools(SUITE_FILE.parent / spec.tools_file), prompts
+    return load_tools(suite_file.parent / spec.tools_file), prompts
 
 
 def _resolve_weights(gens: Mapping[str, Generator], overrides: Mapping[str, float] | None) -> dict[str, float]:
