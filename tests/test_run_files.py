@@ -1,0 +1,157 @@
+"""Typed run files (harness.records): the records and manifest a run writes now are the dicts the code before
+the models wrote, plus ``format_version``; and the checked-in JSON Schema matches the models.
+
+``tests/fixtures/run_files_v0.json`` holds a run written by the code before ``harness.records`` (volatile
+values such as times and paths masked, key order kept). Rewrite it only for a deliberate format change:
+``HARNESS_REGENERATE_FIXTURE=1 .venv/bin/pytest tests/test_run_files.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.backends.base import GenerationParams
+from harness.backends.scripted import ScriptedBackend
+from harness.runner import run_case
+from harness.scoring import ScoringContext
+from harness.session import HarnessSession, RunOptions
+from harness.suite import load_suite
+from harness.tasks.compression import SUMMARY_INSTRUCTION, answer_matches
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "tests" / "fixtures" / "run_files_v0.json"
+
+SUITE = """
+name: mini
+version: "2"
+tools_file: tools.json
+cases:
+  - id: passes
+    category: talk
+    prompt: Say ribbit
+    checks:
+      - contains: {any_of: [ribbit]}
+  - id: fails
+    category: talk
+    prompt: Say ribbit again
+    checks:
+      - contains: {any_of: [ribbit]}
+  - id: broken
+    category: talk
+    prompt: Say anything
+    checks:
+      - contains: {any_of: [ribbit]}
+  - id: alarm
+    category: tools
+    prompt: Wake me at 7.
+    checks:
+      - tool_call: {calls: [{set_alarm: {hour: [7], minute: [0]}}]}
+  - id: thinks
+    category: reasoning
+    requires: [thinking]
+    prompt: Think first
+    checks:
+      - contains: {any_of: [ribbit]}
+"""
+RESPONSES = {
+    "passes": "ribbit",
+    "fails": {"text": "croak", "finish_reason": "length"},
+    "broken": {"error": "the model fell over"},
+    "alarm": '<tool_call>{"name": "set_alarm", "arguments": {"hour": 7, "minute": 0}}</tool_call>',
+    "__supports__": ["tools"],
+}
+# Values that change from run to run: masked, their keys kept.
+VOLATILE = {
+    "started", "finished", "at", "latency_s", "wall_s", "timings", "path", "spec", "harness_version",
+    "scoring_code_sha256", "environment", "timing", "command", "load_s", "peak_rss_mb", "processes", "source",
+    "model_sha256", "sha256", "results_file_dir",
+}  # fmt: skip
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: "<volatile>" if k in VOLATILE else _mask(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask(v) for v in value]
+    return value
+
+
+def _compression_records() -> list[dict[str, Any]]:
+    """A passed compression record and an errored one, from harness.runner.run_case directly."""
+    case = next(c for c in load_suite(ROOT / "suites" / "compression" / "suite.yaml").cases)
+    answers = {q["question"]: q["answers"] for q in case.data["questions"]}
+
+    def respond(messages: list[Any], tools: list[Any]) -> str:
+        if str(messages[-1].get("content") or "").startswith(SUMMARY_INSTRUCTION):
+            return "They talked about a visit."
+        context = "\n".join(str(m.get("content") or "") for m in messages[:-1])
+        found = answer_matches(context, answers[str(messages[-1]["content"])])
+        return f"It is {found}." if found else "I don't know."
+
+    params = GenerationParams(max_tokens=96)
+    ok = run_case(ScriptedBackend(respond), case, params, "1", ScoringContext(summarizer=ScriptedBackend(respond)))
+    failed = run_case(ScriptedBackend({"*": {"error": "no summary today"}}), case, params, "1")
+    return [dict(ok), dict(failed)]
+
+
+def write_sample_run(tmp: Path) -> Path:
+    """Score the mini suite (pass, fail, back-end error, tool call, skipped case) with the real session on the
+    scripted back end; returns the run directory."""
+    suite_dir = tmp / "suites" / "mini"
+    suite_dir.mkdir(parents=True)
+    (suite_dir / "suite.yaml").write_text(SUITE)
+    tools = [{"type": "function", "function": {"name": "set_alarm", "parameters": {"type": "object"}}}]
+    (suite_dir / "tools.json").write_text(json.dumps(tools))
+    (tmp / "suites" / "gates.yaml").write_text("suites:\n  mini:\n    pass_rate: 0.5\n")
+    responses = tmp / "responses.json"
+    responses.write_text(json.dumps(RESPONSES))
+    suite = load_suite(suite_dir / "suite.yaml")
+    run_dir = tmp / "run"
+    session = HarnessSession(
+        RunOptions(model=f"scripted:{responses}", results=run_dir, gates_file=tmp / "suites" / "gates.yaml")
+    )
+    session.open([suite], len(suite.cases))
+    for case in suite.cases:
+        missing = session.unmet_requirement(case)
+        if missing is not None:
+            session.skip_case(case, missing)
+        else:
+            session.run_case(case, suite.version, nodeid=f"suites/mini::{case.id}")
+    session.finish()
+    return run_dir
+
+
+def _stored(run_dir: Path) -> dict[str, Any]:
+    lines = (run_dir / "results.jsonl").read_text(encoding="utf-8").splitlines()
+    return {
+        "records": [json.loads(line) for line in lines],
+        "compression_records": _compression_records(),
+        "manifest": json.loads((run_dir / "manifest.json").read_text(encoding="utf-8")),
+    }
+
+
+def _masked_text(stored: dict[str, Any]) -> str:
+    return json.dumps(_mask(stored), indent=1, ensure_ascii=False) + "\n"
+
+
+def _without_version(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_version(v) for k, v in value.items() if k != "format_version"}
+    if isinstance(value, list):
+        return [_without_version(v) for v in value]
+    return value
+
+
+def test_run_files_are_the_old_dicts_plus_format_version(tmp_path: Path) -> None:
+    stored = _stored(write_sample_run(tmp_path))
+    if os.environ.get("HARNESS_REGENERATE_FIXTURE"):
+        FIXTURE.write_text(_masked_text(stored), encoding="utf-8")
+        pytest.skip(f"rewrote {FIXTURE}")
+    old = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    # Same keys in the same order, same values: compare the texts, so key order counts too.
+    assert _masked_text(_without_version(stored)) == _masked_text(old)
