@@ -258,37 +258,6 @@ class ResultWriter:
             self._fh = None
 
 
-def read_manifest(directory: Path) -> dict[str, Any]:
-    """Read back ``manifest.json``; a missing, unreadable or foreign file is a ConfigError (exit 2)."""
-    path = directory / MANIFEST_FILE
-    if not path.is_file():
-        raise ConfigError(f"{path}: no such file; pass a run directory written by `pytest suites/ --results DIR`")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ConfigError(f"{path}: cannot be read as JSON ({exc}); re-run the suites to rewrite it") from None
-    if not isinstance(data, dict) or not isinstance(data.get("model"), dict):
-        raise ConfigError(f"{path}: not a run manifest (no 'model' object); re-run the suites to rewrite it")
-    return data
-
-
-def read_results(directory: Path) -> list[dict[str, Any]]:
-    """Read back ``results.jsonl``; a cut last line (a killed run) is skipped, other damage is a ConfigError."""
-    path = directory / RESULTS_FILE
-    if not path.is_file():
-        raise ConfigError(f"{directory}: no {RESULTS_FILE}; is this a run directory?")
-    return [
-        record
-        for _, record in iter_jsonl(
-            path,
-            error=ConfigError,
-            what="results file",
-            fix="the results file is damaged; re-run the suites to rewrite it",
-            cut_tail_ok=True,
-        )
-    ]
-
-
 def clear_old_report(directory: Path) -> bool:
     """Remove the ``report/`` folder an earlier run left in run directory ``directory`` (for
     ``--results-overwrite``: a report of the old results next to new ones would be read as theirs).

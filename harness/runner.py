@@ -12,6 +12,7 @@ from typing import Any
 from harness.backends.base import Backend, GenerationParams
 from harness.errors import BackendError, HarnessError
 from harness.parsing import finish
+from harness.records import CaseRecord
 from harness.results import strip_control, utc_now
 from harness.scoring import ScoringContext
 from harness.suite import Case
@@ -76,11 +77,27 @@ def _error(record: dict[str, Any], message: str, completion: Completion | None =
 
 
 def run_case(
-    backend: Backend, case: Case, base: GenerationParams, suite_version: str = "", ctx: ScoringContext | None = None
+    backend: Backend,
+    case: Case,
+    base: GenerationParams,
+    suite_version: str = "",
+    ctx: ScoringContext | None = None,
+    nodeid: str | None = None,
 ) -> dict[str, Any]:
-    """Generate and score ``case``. A back-end failure, or a reply that makes the parser or a scorer raise,
-    becomes an ``error`` record, never an exception: every case that runs leaves a record. Only a
+    """Generate and score ``case``: the :class:`~harness.records.CaseRecord` to write, as its JSON dict
+    (``nodeid``, when given, is stored last). A back-end failure, or a reply that makes the parser or a scorer
+    raise, becomes an ``error`` record, never an exception: every case that runs leaves a record. Only a
     ConfigError (the run is misconfigured) propagates."""
+    fields = _run_case(backend, case, base, suite_version, ctx)
+    if nodeid is not None:
+        fields["nodeid"] = nodeid
+    return CaseRecord.build(fields).to_json_dict()
+
+
+def _run_case(
+    backend: Backend, case: Case, base: GenerationParams, suite_version: str, ctx: ScoringContext | None
+) -> dict[str, Any]:
+    """The fields of ``case``'s record, in the order they are written."""
     params = case_params(case, base)
     record: dict[str, Any] = {
         "suite": case.suite,

@@ -23,14 +23,13 @@ from harness.fingerprint import scoring_code_sha256, suite_sha256
 from harness.gates import GateConfig, load_gates
 from harness.models import ModelRef, inspect_gguf, resolve_model, sha256_file
 from harness.pool import CasePool, case_key
+from harness.records import RunManifest, read_manifest, read_records
 from harness.results import (
     MANIFEST_FILE,
     RESULTS_FILE,
     ResultWriter,
     peak_rss_mb,
     proc_status_mb,
-    read_manifest,
-    read_results,
     utc_now,
     write_json_atomic,
 )
@@ -175,20 +174,20 @@ class HarnessSession:
         for b in (*opened[:1], self.judge, self.summarizer):
             self.notices.extend(getattr(b, "notices", []) or [])
 
-    def _load_resume(self, writer: ResultWriter, selected: set[str], new_sha: str) -> dict[str, Any]:
+    def _load_resume(self, writer: ResultWriter, selected: set[str], new_sha: str) -> RunManifest:
         """Read the run to carry on (it must have scored the model of sha256 ``new_sha``); keep its finished
         (passed/failed) records of selected cases."""
-        old = read_manifest(writer.directory)
-        old_sha = (old.get("model") or {}).get("model_sha256")
+        old = read_manifest(writer.directory / MANIFEST_FILE)
+        old_sha = old.model.get("model_sha256")
         if old_sha and old_sha != new_sha:
             raise ConfigError(
                 f"--resume {writer.directory}: that run scored another model (sha256 {old_sha[:12]}, this one "
                 f"{new_sha[:12]}); resume with the same --model or start a new --results DIR"
             )
-        for r in read_results(writer.directory):
-            key = f"{r.get('suite')}/{r.get('case_id')}"  # harness.pool.case_key of the record's case
-            if key in selected and r.get("outcome") in ("passed", "failed"):
-                self.kept[key] = r
+        for r in read_records(writer.directory / RESULTS_FILE):
+            key = f"{r.suite}/{r.case_id}"  # harness.pool.case_key of the record's case
+            if key in selected and r.outcome in ("passed", "failed"):
+                self.kept[key] = r.to_json_dict()
         return old
 
     def open(self, suites: list[Suite], n_cases: int, selection: dict[str, Any] | None = None) -> None:
@@ -217,7 +216,7 @@ class HarnessSession:
         model_sha = sha256_file(self.ref.path)
         judge_ref = resolve_model(opt.judge) if opt.judge else None
         summ_ref = resolve_model(opt.summarizer) if opt.summarizer else None
-        old_manifest: dict[str, Any] | None = None
+        old_manifest: RunManifest | None = None
         if opt.resume:
             old_manifest = self._load_resume(writer, selected_keys, model_sha)
         load_opts = LoadOptions(
@@ -298,12 +297,12 @@ class HarnessSession:
             "results_file": RESULTS_FILE,
         }
         if opt.resume and old_manifest is not None:
-            self.manifest["started"] = old_manifest.get("started") or self.manifest["started"]
+            self.manifest["started"] = old_manifest.started or self.manifest["started"]
             self.manifest["resumed"] = [
-                *(old_manifest.get("resumed") or []),
+                *(old_manifest.resumed or []),
                 {"at": utc_now(), "kept": len(self.kept), "command": opt.command},
             ]
-        write_json_atomic(directory / MANIFEST_FILE, self.manifest)
+        write_json_atomic(directory / MANIFEST_FILE, RunManifest.build(self.manifest).to_json_dict())
 
     def unmet_requirement(self, case: Case) -> str | None:
         """The first of the case's requirements that the open model does not meet, if any."""
@@ -318,9 +317,7 @@ class HarnessSession:
 
     def _run_one(self, backend: Backend, case: Case, suite_version: str, nodeid: str) -> dict[str, Any]:
         ctx = ScoringContext(judge=self.judge, summarizer=self.summarizer)
-        record = run_case(backend, case, self.base_params(), suite_version=suite_version, ctx=ctx)
-        record["nodeid"] = nodeid
-        return record
+        return run_case(backend, case, self.base_params(), suite_version=suite_version, ctx=ctx, nodeid=nodeid)
 
     def _write(self, record: dict[str, Any]) -> None:
         assert self.writer is not None
@@ -404,7 +401,7 @@ class HarnessSession:
             judge_agreement={k: {"agree": a, "total": t} for k, (a, t) in judge_agreement(records).items()},
             exit_code=None if interrupted else code,
         )
-        write_json_atomic(self.writer.directory / MANIFEST_FILE, self.manifest)
+        write_json_atomic(self.writer.directory / MANIFEST_FILE, RunManifest.build(self.manifest).to_json_dict())
         self.summary = Summary(self.manifest, verdict.stats, gate_results, self.writer.directory)
         return code
 

@@ -22,7 +22,8 @@ from harness.errors import ConfigError, ModelLoadError, RunNotTrustedError
 from harness.gates import GateConfig, GateResult, SuiteStats, gate_config
 from harness.gates import load_gates as load_gate_file
 from harness.models import resolve_model, sha256_file
-from harness.results import MANIFEST_FILE, read_manifest, read_results
+from harness.records import manifest_dict, results_dicts
+from harness.results import MANIFEST_FILE
 from harness.verdict import Verdict, check_complete, check_run_gate_names, judge_run
 from reports.escape import redact
 
@@ -172,8 +173,8 @@ def gate_run(
     many errored cases, is partial (unless ``allow_partial``), or ``model`` (default: the manifest's model
     path) is missing or has another sha256. A failed gate is not an exception: it is in the returned verdict.
     """
-    manifest = read_manifest(run_dir)
-    records = read_results(run_dir)
+    manifest = manifest_dict(run_dir)
+    records = results_dicts(run_dir)
     check_complete(run_dir, manifest, records)
     config, source = _gate_config(manifest, gates_file, overrides)
     check_run_gate_names(config, manifest, records, overrides, where=f"gates ({source})")

@@ -15,7 +15,8 @@ from typing import Any
 import pandas as pd
 
 from harness.errors import ConfigError
-from harness.results import RESULTS_FILE, read_manifest, read_results
+from harness.records import manifest_dict, results_dicts
+from harness.results import RESULTS_FILE
 from harness.runner import failure_reasons
 
 REQUIRED_FIELDS = ("suite", "case_id", "passed")
@@ -128,7 +129,7 @@ class Run:
 def _records_frame(directory: Path) -> pd.DataFrame:
     path = directory / RESULTS_FILE
     try:
-        records = read_results(directory)
+        records = results_dicts(directory)
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot be read ({exc}); re-run the suites to rewrite it") from None
     if not records:
@@ -156,5 +157,5 @@ def load_run(path: Path | str, label: str | None = None) -> Run:
     directory = Path(path)
     if not directory.is_dir():
         raise ConfigError(f"{directory}: no such run directory; pass the --results DIR of a finished run")
-    manifest = read_manifest(directory)
+    manifest = manifest_dict(directory)
     return Run(path=directory, manifest=manifest, records=_records_frame(directory), label_override=label)

@@ -23,7 +23,8 @@ import pytest
 from harness import chat
 from harness.cli import main
 from harness.errors import ConfigError, DataError
-from harness.results import RESULTS_FILE, ResultWriter, iter_jsonl, read_results, write_json_atomic
+from harness.records import results_dicts
+from harness.results import RESULTS_FILE, ResultWriter, iter_jsonl, write_json_atomic
 from harness.session import HarnessSession, RunOptions
 from harness.suite import load_suite
 from harness.yamlio import MAX_EXPANDED_NODES, expanded_size, load_yaml
@@ -96,7 +97,7 @@ def test_reply_with_line_separator_or_surrogate_survives_write_read_report(
     text = raw.decode("utf-8")  # strict: valid UTF-8
     # Any reader, splitlines() included, sees exactly one line per case.
     assert len(text.splitlines()) == 2 and text.count("\n") == 2
-    records = read_results(run_dir)
+    records = results_dicts(run_dir)
     assert [r["case_id"] for r in records] == ["c1", "c2"]
     assert records[0]["response"] == f"ribbit{shown}=1+1"
     out = tmp_path / "report"
@@ -131,7 +132,7 @@ def test_nan_and_infinity_are_stored_as_null_in_strict_json(tmp_path: Path) -> N
 
     strict = json.loads(line, parse_constant=refuse)
     assert strict["latency_s"] is None and [c["value"] for c in strict["checks"]] == [None, None]
-    (rec,) = read_results(tmp_path)
+    (rec,) = results_dicts(tmp_path)
     assert rec["latency_s"] is None
     write_json_atomic(tmp_path / "manifest.json", {"model": {"path": "/m/frog.gguf"}, "status": "complete"})
     write_report(load_run(tmp_path), tmp_path / "report")
@@ -143,7 +144,7 @@ def test_files_written_by_the_old_writer_still_read(tmp_path: Path) -> None:
     """Raw U+2028 inside a string and NaN tokens (json.dumps(ensure_ascii=False) as it used to be)."""
     old = json.dumps({"suite": "s", "case_id": "a", "passed": True, "response": "x\u2028y", "latency_s": math.nan})
     (tmp_path / RESULTS_FILE).write_text(old + "\n" + json.dumps({"suite": "s", "case_id": "b"}) + "\n", "utf-8")
-    records = read_results(tmp_path)
+    records = results_dicts(tmp_path)
     assert [r["case_id"] for r in records] == ["a", "b"]
     assert records[0]["response"] == "x\u2028y" and records[0]["latency_s"] is None
 

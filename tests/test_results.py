@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ConfigError, DataError
+from harness.records import results_dicts
 from harness.results import (
     ResultWriter,
     clear_old_report,
     dumps_line,
     iter_jsonl,
-    read_results,
     strip_control,
     write_json_atomic,
 )
@@ -24,10 +24,10 @@ def test_each_record_is_on_disk_before_the_next(tmp_path: Path) -> None:
     w.open()
     w.write({"case_id": "a", "passed": True})
     # Read while the writer is still open: a killed run must keep finished cases.
-    assert read_results(tmp_path) == [{"case_id": "a", "passed": True}]
+    assert results_dicts(tmp_path) == [{"case_id": "a", "passed": True}]
     w.write({"case_id": "b", "passed": False})
     w.close()
-    assert [r["case_id"] for r in read_results(tmp_path)] == ["a", "b"]
+    assert [r["case_id"] for r in results_dicts(tmp_path)] == ["a", "b"]
 
 
 def test_existing_run_is_not_overwritten_by_accident(tmp_path: Path) -> None:
@@ -42,10 +42,10 @@ def test_existing_run_is_not_overwritten_by_accident(tmp_path: Path) -> None:
 
 def test_truncated_last_line_is_skipped_but_damage_elsewhere_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "results.jsonl").write_text('{"case_id": "a"}\n{"case_id": "b", "pas')
-    assert read_results(tmp_path) == [{"case_id": "a"}]
+    assert results_dicts(tmp_path) == [{"case_id": "a"}]
     (tmp_path / "results.jsonl").write_text('{"case_id": "a"\n{"case_id": "b"}\n')
     with pytest.raises(ConfigError, match=r"results\.jsonl:1: not valid JSON"):
-        read_results(tmp_path)
+        results_dicts(tmp_path)
 
 
 def test_atomic_json_leaves_no_temporary_files(tmp_path: Path) -> None:
@@ -97,7 +97,7 @@ def test_iter_jsonl_refuses_a_fifo_instead_of_blocking(tmp_path: Path) -> None:
 def test_a_cut_last_line_is_only_forgiven_without_its_newline(tmp_path: Path) -> None:
     (tmp_path / "results.jsonl").write_text('{"case_id": "a"}\n{"case_id": "b", "pas\n')
     with pytest.raises(ConfigError, match=r"results\.jsonl:2: not valid JSON"):
-        read_results(tmp_path)
+        results_dicts(tmp_path)
 
 
 @pytest.mark.parametrize(

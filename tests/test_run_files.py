@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ import pytest
 
 from harness.backends.base import GenerationParams
 from harness.backends.scripted import ScriptedBackend
+from harness.errors import ConfigError, DataError
+from harness.records import RECORD_FORMAT, read_manifest, read_records
 from harness.runner import run_case
 from harness.scoring import ScoringContext
 from harness.session import HarnessSession, RunOptions
@@ -155,3 +158,47 @@ def test_run_files_are_the_old_dicts_plus_format_version(tmp_path: Path) -> None
     old = json.loads(FIXTURE.read_text(encoding="utf-8"))
     # Same keys in the same order, same values: compare the texts, so key order counts too.
     assert _masked_text(_without_version(stored)) == _masked_text(old)
+
+
+def test_written_files_carry_the_format_version_and_read_back_typed(tmp_path: Path) -> None:
+    run_dir = write_sample_run(tmp_path)
+    first = json.loads((run_dir / "results.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert next(iter(first)) == "format_version" and first["format_version"] == RECORD_FORMAT
+    records = read_records(run_dir / "results.jsonl")
+    assert [(r.case_id, r.outcome) for r in records] == [
+        ("passes", "passed"), ("fails", "failed"), ("broken", "error"), ("alarm", "failed")
+    ]  # fmt: skip
+    manifest = read_manifest(run_dir / "manifest.json")
+    assert manifest.format_version == RECORD_FORMAT and manifest.status == "complete"
+    assert manifest.cases_skipped == [{"case": "mini/thinks", "needs": "thinking"}]
+
+
+def test_files_without_a_format_version_read_as_version_0_and_keep_unknown_keys(tmp_path: Path) -> None:
+    path = tmp_path / "results.jsonl"
+    path.write_text(json.dumps({"suite": "s", "case_id": "a", "passed": True, "later_key": [1]}) + "\n")
+    (record,) = read_records(path)
+    assert record.format_version == 0 and record.case_id == "a"
+    assert record.to_json_dict() == {"suite": "s", "case_id": "a", "passed": True, "later_key": [1]}
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"model": {"path": "m.gguf"}, "status": "complete", "new": 1}))
+    assert read_manifest(manifest).format_version == 0
+    assert read_manifest(manifest).to_json_dict() == {"model": {"path": "m.gguf"}, "status": "complete", "new": 1}
+
+
+def test_a_file_from_a_newer_harness_is_refused_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "results.jsonl"
+    path.write_text(json.dumps({"format_version": RECORD_FORMAT + 1, "case_id": "a"}) + "\n")
+    with pytest.raises(DataError, match="written by a newer harness; upgrade") as exc:
+        read_records(path)
+    assert str(exc.value).startswith(str(path)) and "\n" not in str(exc.value)
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"format_version": RECORD_FORMAT + 1, "model": {}}))
+    with pytest.raises(DataError, match=f"^{re.escape(str(manifest))}: .*written by a newer harness; upgrade"):
+        read_manifest(manifest)
+
+
+def test_a_record_of_the_wrong_type_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "results.jsonl"
+    path.write_text(json.dumps({"case_id": "a"}) + "\n" + json.dumps({"case_id": "b", "checks": "none"}) + "\n")
+    with pytest.raises(ConfigError, match=r"results\.jsonl:2: checks: "):
+        read_records(path)

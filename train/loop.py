@@ -27,12 +27,11 @@ from harness.errors import ConfigError, TrainingError
 from harness.fingerprint import scoring_code_sha256
 from harness.gates import suite_stats
 from harness.models import sha256_file
+from harness.records import manifest_dict, results_dicts
 from harness.results import (
     MANIFEST_FILE,
     dumps_line,
     loads_line,
-    read_manifest,
-    read_results,
     split_jsonl,
     utc_now,
     write_json_atomic,
@@ -109,8 +108,8 @@ def evaluate(model: Path | str, suite_dir: Path, results_dir: Path, extra: Seque
     if proc.returncode not in (0, 1) or not (results_dir / MANIFEST_FILE).is_file():
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-6:])
         raise TrainingError(f"evaluation of {model} could not be trusted (pytest exit {proc.returncode}):\n{tail}")
-    manifest = read_manifest(results_dir)
-    records = read_results(results_dir)
+    manifest = manifest_dict(results_dir)
+    records = results_dicts(results_dir)
     check_complete(results_dir, manifest, records)  # a run stopped early (-x) is no pass rate
     stats = suite_stats(records)
     passed = sum(s.passed for s in stats.values())

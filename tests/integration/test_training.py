@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from harness.models import inspect_gguf, resolve_model
-from harness.results import read_results
+from harness.records import results_dicts
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).parents[2]
@@ -75,7 +75,7 @@ def test_export_is_a_quantized_gguf_with_the_base_template(loop_run: dict[str, A
 
 
 def test_quantized_model_loads_in_the_harness_and_answers(loop_run: dict[str, Any]) -> None:
-    records = read_results(Path(loop_run["ledger"][1]["eval"]["results_dir"]))
+    records = results_dicts(Path(loop_run["ledger"][1]["eval"]["results_dir"]))
     assert len(records) == 2 and {r["category"] for r in records} == {"datetime", "edge"}
     assert all(r["outcome"] != "error" for r in records), records
     assert any(r["response"].strip() for r in records)

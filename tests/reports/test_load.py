@@ -55,7 +55,7 @@ def test_missing_directory(tmp_path: Path) -> None:
         ("results.jsonl", '{"suite": "mini"\n{"suite": "mini", "case_id": "c1", "passed": true}\n',
          r"results\.jsonl:1: not valid JSON"),
         ("results.jsonl", json.dumps({"suite": "mini", "passed": True}) + "\n", "record 1 lacks case_id"),
-        ("results.jsonl", "[1]\n", "record 1 lacks suite, case_id, passed"),
+        ("results.jsonl", "[1]\n", r"results\.jsonl:1: not a case record \(a JSON object\)"),
     ],
 )  # fmt: skip
 def test_a_bad_run_file_is_one_clear_line(run_a: Path, name: str, content: str | None, message: str) -> None:
