@@ -185,7 +185,8 @@ def manifest_dict(directory: Path) -> dict[str, Any]:
 
 
 def run_files_schema() -> dict[str, Any]:
-    """The JSON Schema of both run files (``docs/run_files.schema.json``)."""
+    """The JSON Schema of both run files, as checked in at ``docs/run_files.schema.json`` (written with
+    ``json.dumps(..., indent=2) + "\\n"``; ``tests/test_run_files.py`` fails when that file is stale)."""
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "smallmodel-harness run files",

@@ -3,7 +3,8 @@ the models wrote, plus ``format_version``; and the checked-in JSON Schema matche
 
 ``tests/fixtures/run_files_v0.json`` holds a run written by the code before ``harness.records`` (volatile
 values such as times and paths masked, key order kept). Rewrite it only for a deliberate format change:
-``HARNESS_REGENERATE_FIXTURE=1 .venv/bin/pytest tests/test_run_files.py``.
+``HARNESS_REGENERATE_FIXTURE=1 .venv/bin/pytest tests/test_run_files.py``, which also rewrites the JSON Schema
+``docs/run_files.schema.json`` (do that whenever the models change).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pytest
 from harness.backends.base import GenerationParams
 from harness.backends.scripted import ScriptedBackend
 from harness.errors import ConfigError, DataError
-from harness.records import RECORD_FORMAT, read_manifest, read_records
+from harness.records import RECORD_FORMAT, read_manifest, read_records, run_files_schema
 from harness.runner import run_case
 from harness.scoring import ScoringContext
 from harness.session import HarnessSession, RunOptions
@@ -28,6 +29,7 @@ from harness.tasks.compression import SUMMARY_INSTRUCTION, answer_matches
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "run_files_v0.json"
+SCHEMA = ROOT / "docs" / "run_files.schema.json"
 
 SUITE = """
 name: mini
@@ -202,3 +204,13 @@ def test_a_record_of_the_wrong_type_names_the_line(tmp_path: Path) -> None:
     path.write_text(json.dumps({"case_id": "a"}) + "\n" + json.dumps({"case_id": "b", "checks": "none"}) + "\n")
     with pytest.raises(ConfigError, match=r"results\.jsonl:2: checks: "):
         read_records(path)
+
+
+def test_the_checked_in_json_schema_is_the_models_schema() -> None:
+    text = json.dumps(run_files_schema(), indent=2, ensure_ascii=False) + "\n"
+    if os.environ.get("HARNESS_REGENERATE_FIXTURE"):
+        SCHEMA.parent.mkdir(exist_ok=True)
+        SCHEMA.write_text(text, encoding="utf-8")
+    assert SCHEMA.read_text(encoding="utf-8") == text, (
+        f"{SCHEMA} is stale: HARNESS_REGENERATE_FIXTURE=1 .venv/bin/pytest tests/test_run_files.py -k schema"
+    )
