@@ -26,7 +26,6 @@ from harness.scorers.text import (
     count_questions,
     count_words,
     echo_words,
-    echoed_words,
     int_arg,
     mentions_not_used,
     negated_mention,
@@ -193,16 +192,17 @@ def no_echo(min_prompt_share: float = 0.5) -> ScoreFn:
         raise ConfigError(f"scorer {name!r}: min_prompt_share must be a number in (0, 1], got {min_prompt_share!r}")
 
     def score(case: Case, completion: Completion) -> Score:
-        asked = echo_words(case.prompt)
-        said = echo_words(completion.visible)
         if completion.tool_calls:
             return Score(name, True, "acts with a tool call", 0.0)
+        asked = echo_words(case.prompt)
+        said = echo_words(completion.visible)
         if not asked or not said:
             return Score(name, True, "nothing to echo" if not asked else "no prose to compare", 0.0)
-        repeated, rest = split_repeats(asked, said)
+        echoed, rest = split_repeats(asked, said)
+        repeated = len(echoed)
         of_reply = repeated / len(said)
         new_words = [w for w in rest if w not in _FILLER]
-        echoed_content = any(w not in _FILLER for w in echoed_words(asked, said))
+        echoed_content = any(w not in _FILLER for w in echoed)
         if repeated >= min_prompt_share * len(asked) and not new_words and echoed_content:
             added = f"; adds only {' '.join(rest[:4])!r}" if rest else ""
             return Score(

@@ -269,15 +269,13 @@ def echo_words(text: str) -> list[str]:
     return out
 
 
-def split_repeats(prompt: list[str], reply: list[str], n: int = 3) -> tuple[int, list[str]]:
-    """``(words of reply that repeat prompt, the other words)``; see ``words_from``."""
-    covered = _covered(prompt, reply, n)
-    return sum(covered), [w for w, c in zip(reply, covered, strict=True) if not c]
-
-
-def echoed_words(prompt: list[str], reply: list[str], n: int = 3) -> list[str]:
-    """The words of ``reply`` that repeat ``prompt`` (see ``words_from``)."""
-    return [w for w, c in zip(reply, _covered(prompt, reply, n), strict=True) if c]
+def split_repeats(prompt: list[str], reply: list[str], n: int = 3) -> tuple[list[str], list[str]]:
+    """``(the words of reply that repeat prompt, the other words)``, in reply order; see ``words_from``."""
+    echoed: list[str] = []
+    rest: list[str] = []
+    for word, covered in zip(reply, _covered(prompt, reply, n), strict=True):
+        (echoed if covered else rest).append(word)
+    return echoed, rest
 
 
 def words_from(prompt: list[str], reply: list[str], n: int = 3) -> int:
