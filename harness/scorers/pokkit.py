@@ -42,7 +42,6 @@ if TYPE_CHECKING:
     from harness.suite import Case
 
 _TIME_FLIES_RE = re.compile(r"\btime\s+flies\b", re.IGNORECASE)
-_EXPRESSION_RE = re.compile(r"\[\s*pokkit_([a-z0-9_]+)\s*\]", re.IGNORECASE)
 _ELONGATED_RIBBIT_RE = r"r+i+b+i+t+s?|r+i+b+b+e+t+|c+r+o+a+k+s?"
 _TOKEN_RE = re.compile(r"[^\W_]+")  # runs of letters and digits
 
@@ -174,7 +173,7 @@ def expression_used(allowed: list[str] | None = None, expected: list[str] | None
 
     def score(case: Case, completion: Completion) -> Score:
         raw, _ = split_thinking(completion.text)
-        used = list(dict.fromkeys(f"[pokkit_{m.group(1).lower()}]" for m in _EXPRESSION_RE.finditer(raw)))
+        used = list(dict.fromkeys(f"[pokkit_{m.group(1).lower()}]" for m in POKKIT_EXPRESSION_RE.finditer(raw)))
         valid = [u for u in used if u in allowed_set]
         if not used:
             return Score(name, False, "uses no [pokkit_*] expression", 0.0)

@@ -23,8 +23,8 @@ from harness.scorers.wordlists import NUMBER_WORDS
 _APOSTROPHES = str.maketrans(
     {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'", "\u2010": "-", "\u2011": "-", "\u2012": "-"}
 )
-# Any expression Pokkit writes, e.g. ``[pokkit_happy]``: not a word, not a question.
-POKKIT_EXPRESSION_RE = re.compile(r"\[\s*pokkit_[a-z0-9_]+\s*\]", re.IGNORECASE)
+# Any expression Pokkit writes, e.g. ``[pokkit_happy]`` (group 1: "happy"): not a word, not a question.
+POKKIT_EXPRESSION_RE = re.compile(r"\[\s*pokkit_([a-z0-9_]+)\s*\]", re.IGNORECASE)
 _QUESTION_RE = re.compile(r"(?<![!?\uff1f])[?\uff1f]+(?![!?\uff1f\w=&])")
 _MARK_RUN_RE = re.compile(r"[!?\uff1f]{2,}")
 # "Are you okay?!" asks; "NOBODY?!", "What?!" and "On your birthday?!" cry out.
