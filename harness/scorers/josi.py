@@ -66,6 +66,7 @@ from harness.scorers.text import (
     count_questions,
     count_words,
     echo_words,
+    int_arg,
     negated_mention,
     normalise,
     phrase_list,
@@ -144,12 +145,6 @@ def _score_arg(scorer_name: str, arg: str, value: Any) -> float:
     if not 1 <= value <= 5:
         raise ConfigError(f"scorer {scorer_name!r}: {arg} must be from 1 to 5, got {value}")
     return float(value)
-
-
-def _positive_int(scorer_name: str, arg: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"scorer {scorer_name!r}: {arg} must be a positive integer, got {value!r}")
-    return value
 
 
 def _word_list(scorer_name: str, words: list[str] | None, default: list[Term]) -> list[Term]:
@@ -552,8 +547,8 @@ def brevity(min_score: float = 3.0, ideal_min: int = 30, ideal_max: int = 100) -
     """
     name = "brevity"
     threshold = _score_arg(name, "min_score", min_score)
-    ideal_min = _positive_int(name, "ideal_min", ideal_min)
-    ideal_max = _positive_int(name, "ideal_max", ideal_max)
+    ideal_min = int_arg(name, "ideal_min", ideal_min, 1)
+    ideal_max = int_arg(name, "ideal_max", ideal_max, 1)
     if ideal_max < ideal_min:
         raise ConfigError(f"scorer {name!r}: ideal_max ({ideal_max}) must be >= ideal_min ({ideal_min})")
 
