@@ -61,6 +61,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.errors import ConfigError
 from harness.scorers.text import (
+    DOUBLE_QUOTED_RE,
     clause_before,
     count_paragraphs,
     count_questions,
@@ -428,7 +429,6 @@ _RHETORICAL = re.compile(
     r"|who\s+cares|isn't\s+that|right\s*\?)|\bwhy\s+(?:stop|quit|give\s+up)\s+now\b",
     _I,
 )
-_QUOTED = re.compile(r'"[^"\n]*"|\u201c[^\u201d\n]*\u201d|\u00ab[^\u00bb\n]*\u00bb')
 # Asking without a question mark: "I'd love to know how much time you have", "Tell me how it went."
 _ASKS_WITHOUT_MARK = re.compile(
     r"(?<!\w)(?:i'd\s+love\s+to\s+(?:know|hear)|i\s+would\s+love\s+to\s+(?:know|hear)|i'm\s+curious"
@@ -443,7 +443,7 @@ def follow_up_questions(case: Case, completion: Completion) -> list[str]:
     know ...", "tell me how ..."), except quoted ones, rhetorical ones ("Who hasn't ...?", "What's the
     point?"), the user's own question said back ("How many days should you ride? Three."), and the unfinished
     last sentence of a reply cut at max_tokens."""
-    text = _QUOTED.sub(" ", normalise(completion.visible))
+    text = DOUBLE_QUOTED_RE.sub(" ", normalise(completion.visible))
     sentences = [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
     if completion.cut and sentences:
         sentences.pop()

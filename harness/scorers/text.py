@@ -46,8 +46,11 @@ _TRAILING_QUESTION_RE = re.compile(
     r"^\W*(?:what|how|when|where|which|who|why|do|does|did|are|is|can|could|would|will|have)\b[^\n]*\byou(?:r)?\b",
     re.IGNORECASE,
 )
-# Quoted text: "...", “...”, «...», and '...' that starts and ends outside a word (not an apostrophe).
-QUOTED_RE = re.compile(r'"[^"\n]*"|\u201c[^\u201d\n]*\u201d|\u00ab[^\u00bb\n]*\u00bb|(?<!\w)\'[^\'\n]+\'(?!\w)')
+# Quoted text: "...", “...”, «...» (``DOUBLE_QUOTED_RE``), and in ``QUOTED_RE`` also '...' that starts and
+# ends outside a word (not an apostrophe).
+_DOUBLE_QUOTED = r'"[^"\n]*"|\u201c[^\u201d\n]*\u201d|\u00ab[^\u00bb\n]*\u00bb'
+DOUBLE_QUOTED_RE = re.compile(_DOUBLE_QUOTED)
+QUOTED_RE = re.compile(_DOUBLE_QUOTED + r"|(?<!\w)'[^'\n]+'(?!\w)")
 _NAME_RE = re.compile(r"[A-Z][a-z]+")
 # A list item: "- ...", "* ...", "• ...", "1. ...", "2) ...".
 LIST_ITEM_RE = re.compile(r"^\s*(?:[-*+\u2022\u2013]|\d{1,3}[.)])\s+")
