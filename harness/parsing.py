@@ -34,6 +34,9 @@ _OPEN_FENCE_RE = re.compile(r"```[ \t]*json[ \t]*\n?(.*)\Z", re.DOTALL | re.IGNO
 _CALL_KEY_RE = re.compile(r'"(?:name|function|tool_calls)"\s*:')
 _EMBEDDED_RE = re.compile(r'\{\s*"name"\s*:')
 _INNER_FENCE_RE = re.compile(r"\A```[ \t]*(?:json)?[ \t]*\n?(.*?)\n?```\Z", re.DOTALL | re.IGNORECASE)
+# A <tool_call> tag named in a sentence: words before it on its line, a word (not JSON) after it.
+_WORD_CHAR_RE = re.compile(r"\w")
+_PROSE_AFTER_TAG_RE = re.compile(r" +[^\W\d_]+(?:\s|[.,;:!?])")
 
 _ERROR_TEXT_LIMIT = 500
 _DECODER = json.JSONDecoder()
@@ -215,9 +218,7 @@ def _mentioned_in_prose(text: str, start: int, content_start: int) -> bool:
     next_close = text.find(CALL_CLOSE, content_start)
     next_open = text.find(CALL_OPEN, content_start)
     unclosed = next_close == -1 or (next_open != -1 and next_open < next_close)  # a later real call keeps its tags
-    return (
-        unclosed and bool(re.search(r"\w", line_before)) and re.match(r" +[^\W\d_]+(?:\s|[.,;:!?])", after) is not None
-    )
+    return unclosed and bool(_WORD_CHAR_RE.search(line_before)) and _PROSE_AFTER_TAG_RE.match(after) is not None
 
 
 def _parse_tagged(text: str) -> tuple[list[ToolCall], list[ParseError], str]:

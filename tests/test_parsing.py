@@ -280,8 +280,6 @@ def test_finish_broken_json_does_not_raise() -> None:
 
 
 def test_a_tool_call_tag_named_in_a_sentence_is_prose() -> None:
-    from harness.parsing import parse_tool_calls
-
     calls, errors, visible = parse_tool_calls("I won't use a <tool_call> for this: the answer is 47.")
     assert (calls, errors) == ([], [])
     assert "<tool_call> for this" in visible
@@ -290,8 +288,6 @@ def test_a_tool_call_tag_named_in_a_sentence_is_prose() -> None:
 
 
 def test_a_named_tag_before_a_real_call_keeps_the_call() -> None:
-    from harness.parsing import parse_tool_calls
-
     text = 'I won\'t use a <tool_call> for this.\n<tool_call>{"name": "f", "arguments": {}}</tool_call>'
     calls, errors, _ = parse_tool_calls(text)
     assert [c.name for c in calls] == ["f"] and errors == []
