@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 
 from harness.errors import ConfigError
 from harness.parsing import split_thinking
@@ -50,13 +51,21 @@ def _split_symbols(text: str) -> str:
     return "".join(f" {c} " if unicodedata.category(c) == "So" else c for c in text)
 
 
-def repetition_ratio(text: str, ngram: int) -> tuple[float, int]:
-    """Share of word n-grams that repeat an earlier one (0 = none, near 1 = a loop), and the word count."""
-    words = [w.lower().strip(".,!?;:\"'") or w for w in _TOKEN.findall(_split_symbols(text))]
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(_split_symbols(text))
+
+
+def _words(tokens: Iterable[str]) -> list[str]:
+    """Tokens as words to compare: lowercase, surrounding punctuation dropped (punctuation alone stays)."""
+    return [w.lower().strip(".,!?;:\"'") or w for w in tokens]
+
+
+def repetition_ratio(words: list[str], ngram: int) -> float:
+    """Share of word n-grams that repeat an earlier one (0 = none, near 1 = a loop)."""
     grams = [tuple(words[i : i + ngram]) for i in range(len(words) - ngram + 1)]
     if not grams:
-        return 0.0, len(words)
-    return 1 - len(set(grams)) / len(grams), len(words)
+        return 0.0
+    return 1 - len(set(grams)) / len(grams)
 
 
 # List markers ("1.", "2)", "-", "•") are layout, not words: "1. Rest 2. Rest 3. Rest" repeats "Rest".
@@ -65,9 +74,8 @@ _LIST_MARKER = re.compile(r"^(?:\d{1,3}[.)]|[-*+\u2022\u2013])$")
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+|\s+[-*\u2022]\s+")
 
 
-def _loop_words(text: str) -> list[str]:
-    words = [w for w in _TOKEN.findall(_split_symbols(text)) if not _LIST_MARKER.match(w)]
-    return [w.lower().strip(".,!?;:\"'") or w for w in words]
+def _loop_words(tokens: list[str]) -> list[str]:
+    return _words(t for t in tokens if not _LIST_MARKER.match(t))
 
 
 def repeated_run(words: list[str], min_words: int = 10) -> tuple[list[str], int] | None:
@@ -91,10 +99,10 @@ def repeated_sentences(text: str) -> tuple[str, int] | None:
     share half their words
     with another ("Rest is important. Rest is really important. Rest is so important."): (an example, how many
     sentences)."""
-    lines = Counter(tuple(words) for words in map(_loop_words, text.splitlines()) if words)
+    lines = Counter(tuple(words) for line in text.splitlines() if (words := _loop_words(_tokens(line))))
     if lines and (top := lines.most_common(1)[0])[1] >= 3:  # "1. Rest / 2. Rest / 3. Rest": a line said thrice
         return " ".join(top[0]), top[1]
-    sentences = [s for s in (_loop_words(part) for part in _SENTENCES.split(text)) if len(s) >= 2]
+    sentences = [s for s in (_loop_words(_tokens(part)) for part in _SENTENCES.split(text)) if len(s) >= 2]
     seen: dict[tuple[str, ...], int] = {}
     for words in sentences:
         key = tuple(words)
@@ -128,8 +136,10 @@ def no_repetition(ngram: int = 4, max_ratio: float = 0.3, min_words: int = 16) -
 
     def score(case: Case, completion: Completion) -> Score:
         text, _ = split_thinking(completion.text)
-        ratio, n_words = repetition_ratio(text, ngram)
-        run = repeated_run(_loop_words(text))
+        tokens = _tokens(text)
+        words = _words(tokens)
+        ratio, n_words = repetition_ratio(words, ngram), len(words)
+        run = repeated_run(_loop_words(tokens))
         if run is not None:
             unit, times = run
             return Score("no_repetition", False, f"loops: {' '.join(unit)!r} {times} times in a row", max(ratio, 0.5))
