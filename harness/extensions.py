@@ -8,13 +8,14 @@
   the end of a run (the report under ``runs/<ts>/report/``) and prints the line it returns.
 
 Entry points come from the installed package's metadata (``pip install -e .`` writes them), so a source tree
-that was never installed has the core commands only, and says so.
+that was never installed has the core commands only (and the pytest plugin says that no report writer is
+installed).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import entry_points
 from typing import Any
 
 COMMANDS = "harness.commands"
@@ -23,15 +24,9 @@ REPORT_WRITERS = "harness.report_writers"
 _ORDER = ("train", "reports", "ci")
 
 
-def _sorted(group: str) -> list[EntryPoint]:
-    found = list(entry_points(group=group))
-    return sorted(found, key=lambda ep: (_ORDER.index(ep.name) if ep.name in _ORDER else len(_ORDER), ep.name))
-
-
 def load(group: str) -> list[Callable[..., Any]]:
-    """The callables registered under ``group``, in a stable order."""
-    return [ep.load() for ep in _sorted(group)]
-
-
-def names(group: str) -> list[str]:
-    return [ep.name for ep in _sorted(group)]
+    """The callables registered under ``group``, in a stable order (:data:`_ORDER`, then by name)."""
+    found = sorted(
+        entry_points(group=group), key=lambda ep: (_ORDER.index(ep.name) if ep.name in _ORDER else len(_ORDER), ep.name)
+    )
+    return [ep.load() for ep in found]
