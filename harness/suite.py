@@ -194,16 +194,15 @@ SUITES_ENV = "HARNESS_SUITES"
 
 def suites_root() -> Path:
     """The ``suites/`` folder the training and calibration tools read: ``$HARNESS_SUITES`` when set, else the
-    one beside the ``harness`` package in a source checkout. A ConfigError names where it looked when neither
-    holds a ``*/suite.yaml`` (an installed wheel has no suites: install from a checkout with ``pip install -e .``
-    or point ``HARNESS_SUITES`` at one)."""
+    one beside the ``harness`` package in a source checkout. A ConfigError names where it looked when that
+    folder holds no ``*/suite.yaml`` (an installed wheel has no suites: install from a checkout with
+    ``pip install -e .`` or point ``HARNESS_SUITES`` at one)."""
     env = os.environ.get(SUITES_ENV)
-    candidates = [Path(env)] if env else [Path(__file__).resolve().parents[1] / "suites"]
-    for candidate in candidates:
-        if any(candidate.glob("*/suite.yaml")):
-            return candidate
+    root = Path(env) if env else Path(__file__).resolve().parents[1] / "suites"
+    if any(root.glob("*/suite.yaml")):
+        return root
     raise ConfigError(
-        f"no suites found in {candidates[0]} (no */suite.yaml); run from a source checkout (pip install -e .) "
+        f"no suites found in {root} (no */suite.yaml); run from a source checkout (pip install -e .) "
         f"or set {SUITES_ENV} to a folder of suites"
     )
 
