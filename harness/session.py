@@ -251,7 +251,6 @@ class HarnessSession:
             self._close_backends()
             raise
         self.writer = writer
-        directory = writer.directory
         size = self.ref.path.stat().st_size
         self.manifest = {
             "status": "running",
@@ -302,7 +301,12 @@ class HarnessSession:
                 *(old_manifest.resumed or []),
                 {"at": utc_now(), "kept": len(self.kept), "command": opt.command},
             ]
-        write_json_atomic(directory / MANIFEST_FILE, RunManifest.build(self.manifest).to_json_dict())
+        self._write_manifest()
+
+    def _write_manifest(self) -> None:
+        """Write ``self.manifest`` to the run directory through :class:`~harness.records.RunManifest`."""
+        assert self.writer is not None
+        write_json_atomic(self.writer.directory / MANIFEST_FILE, RunManifest.build(self.manifest).to_json_dict())
 
     def unmet_requirement(self, case: Case) -> str | None:
         """The first of the case's requirements that the open model does not meet, if any."""
@@ -401,7 +405,7 @@ class HarnessSession:
             judge_agreement={k: {"agree": a, "total": t} for k, (a, t) in judge_agreement(records).items()},
             exit_code=None if interrupted else code,
         )
-        write_json_atomic(self.writer.directory / MANIFEST_FILE, RunManifest.build(self.manifest).to_json_dict())
+        self._write_manifest()
         self.summary = Summary(self.manifest, verdict.stats, gate_results, self.writer.directory)
         return code
 
