@@ -302,10 +302,15 @@ BAD_FILES = [
 
 @pytest.mark.parametrize(("text", "message"), BAD_FILES, ids=[str(i) for i in range(len(BAD_FILES))])
 def test_a_bad_file_is_one_clear_error(calibrated_suite: CalibratedSuite, text: str, message: str) -> None:
-    suites = calibrated_suite(text)
+    _assert_one_clear_error(calibrated_suite(text), message, "")
+
+
+def _assert_one_clear_error(suites: Path, message: str, after_file: str) -> None:
+    """Calibrating ``suites`` is one ConfigError matching ``message``, on one line, starting with the calibration
+    file and then ``after_file``, exit code 2."""
     with pytest.raises(ConfigError, match=message) as exc:
         calibrate(suites, [])
-    assert str(exc.value).startswith(f"{suites / 'mini' / 'calibration.yaml'}: ")
+    assert str(exc.value).startswith(f"{suites / 'mini' / 'calibration.yaml'}: {after_file}")
     assert "\n" not in str(exc.value) and exc.value.exit_code == 2
 
 
@@ -434,10 +439,7 @@ BAD_NTH = [
 @pytest.mark.parametrize(("item", "message"), BAD_NTH, ids=[str(i) for i in range(len(BAD_NTH))])
 def test_a_bad_nth_is_one_clear_error(calibrated_suite: CalibratedSuite, item: str, message: str) -> None:
     suites = calibrated_suite(f"checks:\n  contains:\n    - {item}\n", TWICE_SUITE)
-    with pytest.raises(ConfigError, match=message) as exc:
-        calibrate(suites, [])
-    assert str(exc.value).startswith(f"{suites / 'mini' / 'calibration.yaml'}: contains item 1: ")
-    assert "\n" not in str(exc.value) and exc.value.exit_code == 2
+    _assert_one_clear_error(suites, message, "contains item 1: ")
 
 
 def test_nth_beyond_a_single_check_says_nth_must_be_1(
