@@ -51,14 +51,19 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
+def _is_rate(g: GateResult) -> bool:
+    """Whether the gate is on a pass rate (shown as a percentage), not a metric mean."""
+    return g.gate == "pass_rate" or "pass_rate." in g.gate
+
+
 def _threshold(g: GateResult) -> str:
-    return f"{g.threshold:.0%}" if g.gate == "pass_rate" or "pass_rate." in g.gate else f"{g.threshold:g}"
+    return f"{g.threshold:.0%}" if _is_rate(g) else f"{g.threshold:g}"
 
 
 def _actual(g: GateResult) -> str:
     if g.actual is None:
         return "–"
-    return f"{g.actual:.0%}" if g.gate == "pass_rate" or "pass_rate." in g.gate else f"{g.actual:.2f}"
+    return f"{g.actual:.0%}" if _is_rate(g) else f"{g.actual:.2f}"
 
 
 def _mean(value: float | None) -> str:
