@@ -18,7 +18,8 @@ _MD_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _MD_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff]")
 # CSV cells a spreadsheet would run as a formula: leading =, +, -, @, or a tab/CR before one.
 _CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-# Hugging Face user access tokens: "hf_" and 30+ letters/digits. Redacted wherever text leaves gate/publish.
+# Hugging Face user access tokens: "hf_" and letters/digits (30+ in real ones; 20+ matched, to be safe). Redacted
+# wherever text leaves gate/publish.
 _TOKEN_PATTERN = re.compile(r"hf_[A-Za-z0-9]{20,}")
 _TOKEN_ENV = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
 
