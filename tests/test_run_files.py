@@ -70,7 +70,7 @@ RESPONSES = {
     "alarm": '<tool_call>{"name": "set_alarm", "arguments": {"hour": 7, "minute": 0}}</tool_call>',
     "__supports__": ["tools"],
 }
-# Values that change from run to run: masked, their keys kept.
+# Values that change from run to run: their plain values masked, their keys (at every depth) and order kept.
 VOLATILE = {
     "started", "finished", "at", "latency_s", "wall_s", "timings", "path", "spec", "harness_version",
     "scoring_code_sha256", "environment", "timing", "command", "load_s", "peak_rss_mb", "processes", "source",
@@ -78,12 +78,14 @@ VOLATILE = {
 }  # fmt: skip
 
 
-def _mask(value: Any) -> Any:
+def _mask(value: Any, volatile: bool = False) -> Any:
+    """``value`` with the plain values under a VOLATILE key replaced; the dicts and lists under such a key are
+    walked, so a renamed or reordered key inside ``timing`` or ``environment`` still shows."""
     if isinstance(value, dict):
-        return {k: "<volatile>" if k in VOLATILE else _mask(v) for k, v in value.items()}
+        return {k: _mask(v, volatile or k in VOLATILE) for k, v in value.items()}
     if isinstance(value, list):
-        return [_mask(v) for v in value]
-    return value
+        return [_mask(v, volatile) for v in value]
+    return "<volatile>" if volatile else value
 
 
 def _compression_records() -> list[dict[str, Any]]:
