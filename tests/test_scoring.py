@@ -53,8 +53,14 @@ def test_a_spec_is_a_scoring_function_too() -> None:
 
 
 def test_every_builtin_scorer_without_required_arguments_builds() -> None:
+    built_names = []
     for name, info in registered_scorers().items():
         params = inspect.signature(info.factory).parameters.values()
         if all(p.default is not inspect.Parameter.empty for p in params):
             built = build_scorer(name)
             assert isinstance(built, BuiltScorer) and isinstance(built.spec, ScorerSpec), name
+            built_names.append(name)
+    # The loop must have met the scorers: an empty registry would pass it silently.
+    assert {"finished", "no_echo", "warmth", "pushback", "stops_training", "no_prompt_leak", "not_empty"} <= set(
+        built_names
+    )

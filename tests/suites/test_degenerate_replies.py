@@ -40,6 +40,8 @@ from harness.types import Completion, Message, ToolSchema
 
 ROOT = Path(__file__).resolve().parents[2]
 SUITE_PATHS = {path.parent.name: path for path in suite_files(ROOT)}
+# Every suite the repo ships; a wrong root would otherwise leave the parametrized test with nothing to run.
+SHIPPED = {"bfcl", "compression", "josi", "persona", "pokkit"}
 BASE = GenerationParams(max_tokens=256)  # run_case gives each case its own max_tokens and stop sequences
 
 KINDS = (
@@ -346,6 +348,10 @@ def test_exceptions_name_real_cases(suites: Callable[[str], Suite]) -> None:
         assert any(c.category == pattern or fnmatch.fnmatchcase(c.id, pattern) for c in cases), (
             f"exception ({suite_name!r}, {pattern!r}, {kind!r}) matches no case"
         )
+
+
+def test_every_shipped_suite_is_found() -> None:
+    assert set(SUITE_PATHS) >= SHIPPED
 
 
 @pytest.mark.parametrize("suite_name", sorted(SUITE_PATHS))
