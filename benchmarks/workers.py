@@ -29,7 +29,8 @@ from harness.models import ModelRef, inspect_gguf, resolve_model
 from harness.pool import CasePool, prefix_key
 from harness.results import proc_status_mb
 from harness.runner import case_params
-from harness.suite import Case, load_suite
+from harness.suite import load_suite
+from harness.types import Case
 
 SUITES = Path(__file__).parents[1] / "suites"
 BASE = GenerationParams(max_tokens=200)

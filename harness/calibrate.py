@@ -56,11 +56,10 @@ from harness.backends.base import Backend, LoadOptions
 from harness.errors import EXIT_GATE_FAILED, EXIT_OK, BackendError, ConfigError
 from harness.models import inspect_gguf, resolve_model
 from harness.results import strip_control, write_json_atomic
-from harness.runner import ReplyCrashed, format_exception, parse_reply
-from harness.scoring import ScoringContext, build_scorer, scorer_info
+from harness.scoring import ReplyCrashed, ScoringContext, build_scorer, format_exception, parse_reply, scorer_info
 from harness.session import add_judge_options, open_model
-from harness.suite import Case, Check, Suite, load_suite, recorded_check_name, suite_files
-from harness.types import Completion
+from harness.suite import Suite, load_suite, suite_files
+from harness.types import Case, Check, Completion, recorded_check_name
 from harness.yamlio import load_yaml
 
 CALIBRATION_FILE = "calibration.yaml"

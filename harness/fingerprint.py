@@ -15,7 +15,7 @@ from pathlib import Path
 HARNESS_DIR = Path(__file__).parent
 # the code between a model's text and a verdict: the scorers, the registry, the tool-call parser, the case
 # runner (a case passes when all its checks do) and the multi-step tasks that score themselves (compression)
-SCORING_CODE = ("scorers", "scoring.py", "parsing.py", "runner.py", "tasks")
+SCORING_CODE = ("scorers", "scoring.py", "parsing.py", "runner.py", "tasks", "types.py")
 
 
 def _files(path: Path) -> list[Path]:

@@ -23,7 +23,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from harness.backends.base import Backend
-from harness.suite import Case
+from harness.types import Case
 
 Record = dict[str, Any]
 RunOne = Callable[[Backend, Case], Record]

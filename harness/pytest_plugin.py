@@ -22,8 +22,9 @@ from harness.pool import case_key
 from harness.results import strip_control
 from harness.runner import describe_failure
 from harness.session import HarnessSession, RunOptions, add_judge_options
-from harness.suite import Case, Suite, load_suite
+from harness.suite import Suite, load_suite
 from harness.summary import render_summary
+from harness.types import Case
 
 SESSION_KEY = pytest.StashKey[HarnessSession]()
 SUITE_FILE = "suite.yaml"

@@ -5,61 +5,21 @@ Kept free of pytest so the same path serves the plugin, the command line and ins
 
 from __future__ import annotations
 
-import traceback
 from dataclasses import replace
 from typing import Any
 
 from harness.backends.base import Backend, GenerationParams
 from harness.errors import BackendError, HarnessError
-from harness.parsing import finish
 from harness.records import CaseRecord
 from harness.results import strip_control, utc_now
-from harness.scoring import ScoringContext
-from harness.suite import Case
-from harness.types import Completion, Score
+from harness.scoring import ReplyCrashed, ScoringContext, crash_text, parse_reply, score_case
+from harness.types import Case, Completion
 
 OUTCOMES = ("passed", "failed", "error")
 
 
 def case_params(case: Case, base: GenerationParams) -> GenerationParams:
     return replace(base, max_tokens=case.max_tokens, stop=tuple(dict.fromkeys((*base.stop, *case.stop))))
-
-
-class ReplyCrashed(RuntimeError):
-    """Parsing or scoring a reply raised: a bug in the harness that this reply exposed. ``run_case`` turns it
-    into an ``error`` record (which counts toward ``max_error_rate``) instead of losing the case."""
-
-
-# Longest exception text kept in an error record (a crash message may quote the whole reply).
-_ERROR_LIMIT = 300
-
-
-def _crash_text(exc: BaseException) -> str:
-    text = format_exception(exc)
-    return text if len(text) <= _ERROR_LIMIT else text[: _ERROR_LIMIT - 3] + "..."
-
-
-def parse_reply(completion: Completion) -> Completion:
-    """``harness.parsing.finish`` on a generated reply; anything it raises becomes a :class:`ReplyCrashed`."""
-    try:
-        return finish(completion)
-    except Exception as exc:  # any parser bug on any reply: the case becomes an error record
-        raise ReplyCrashed(f"the parser crashed on the reply: {_crash_text(exc)}") from exc
-
-
-def score_case(case: Case, completion: Completion, ctx: ScoringContext | None = None) -> list[Score]:
-    """Apply every check. A check that raises is a bug in its scorer: :class:`ReplyCrashed` naming the scorer
-    and the exception. A HarnessError (a judge check without ``--judge``, a judge model that failed) passes
-    through unchanged."""
-    scores = []
-    for check in case.checks:
-        try:
-            scores.append(check.fn(case, completion, ctx))
-        except HarnessError:
-            raise
-        except Exception as exc:  # a scorer bug on this reply: the case becomes an error record
-            raise ReplyCrashed(f"scorer {check.name!r} crashed on the reply: {_crash_text(exc)}") from exc
-    return scores
 
 
 def _error(record: dict[str, Any], message: str, completion: Completion | None = None) -> dict[str, Any]:
@@ -118,7 +78,7 @@ def _run_case(
         except HarnessError:
             raise
         except Exception as exc:  # noqa: BLE001 - the task crashed on a reply: an error record, like a scorer
-            return _error(record, f"the compression task crashed: {_crash_text(exc)}")
+            return _error(record, f"the compression task crashed: {crash_text(exc)}")
         return record
     try:
         raw = backend.generate(case.messages, case.tools, params, key=f"{case.suite}/{case.id}")
@@ -169,7 +129,3 @@ def describe_failure(record: dict[str, Any]) -> str:
     if record.get("finish_reason") not in (None, "stop"):
         lines.append(f"finish_reason: {record['finish_reason']}")
     return "\n".join(lines)
-
-
-def format_exception(exc: BaseException) -> str:
-    return "".join(traceback.format_exception_only(type(exc), exc)).strip()

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from harness.errors import ConfigError
+from harness.errors import ConfigError, HarnessError
+from harness.parsing import finish
 from harness.types import Completion, Score
 
 if TYPE_CHECKING:
-    from harness.suite import Case
+    from harness.types import Case
 
 ScoreFn = Callable[..., Score]  # (case, completion) -> Score, or (case, completion, ctx) in a ScorerSpec that needs it
 
@@ -133,3 +135,49 @@ def build_scorer(name: str, **kwargs: Any) -> BuiltScorer:
         raise ConfigError(f"scorer {name!r}: bad arguments {kwargs!r}: {exc}") from None
     made = info.factory(**kwargs)
     return BuiltScorer(name, dict(kwargs), made if isinstance(made, ScorerSpec) else ScorerSpec(made))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# applying a case's checks to a reply (the runner, the compression task and calibration share these)
+
+
+def format_exception(exc: BaseException) -> str:
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()
+
+
+class ReplyCrashed(RuntimeError):
+    """Parsing or scoring a reply raised: a bug in the harness that this reply exposed. ``run_case`` turns it
+    into an ``error`` record (which counts toward ``max_error_rate``) instead of losing the case."""
+
+
+# Longest exception text kept in an error record (a crash message may quote the whole reply).
+_ERROR_LIMIT = 300
+
+
+def crash_text(exc: BaseException) -> str:
+    """``exc`` as one line for an error record, cut to the record's limit."""
+    text = format_exception(exc)
+    return text if len(text) <= _ERROR_LIMIT else text[: _ERROR_LIMIT - 3] + "..."
+
+
+def parse_reply(completion: Completion) -> Completion:
+    """``harness.parsing.finish`` on a generated reply; anything it raises becomes a :class:`ReplyCrashed`."""
+    try:
+        return finish(completion)
+    except Exception as exc:  # any parser bug on any reply: the case becomes an error record
+        raise ReplyCrashed(f"the parser crashed on the reply: {crash_text(exc)}") from exc
+
+
+def score_case(case: Case, completion: Completion, ctx: ScoringContext | None = None) -> list[Score]:
+    """Apply every check. A check that raises is a bug in its scorer: :class:`ReplyCrashed` naming the scorer
+    and the exception. A HarnessError (a judge check without ``--judge``, a judge model that failed) passes
+    through unchanged."""
+    scores = []
+    for check in case.checks:
+        try:
+            scores.append(check.fn(case, completion, ctx))
+        except HarnessError:
+            raise
+        except Exception as exc:  # a scorer bug on this reply: the case becomes an error record
+            raise ReplyCrashed(f"scorer {check.name!r} crashed on the reply: {crash_text(exc)}") from exc
+    return scores

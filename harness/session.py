@@ -35,8 +35,9 @@ from harness.results import (
 )
 from harness.runner import run_case
 from harness.scoring import ScoringContext
-from harness.suite import Case, Suite
+from harness.suite import Suite
 from harness.summary import Summary, judge_agreement
+from harness.types import Case
 from harness.verdict import check_gate_names, judge_run, suite_manifest_entry
 
 

@@ -18,13 +18,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from harness.errors import ConfigError
-from harness.scoring import BuiltScorer, build_scorer
-from harness.tasks.compression import TASK_CHECKS, validate_data
-from harness.types import Message, ToolSchema
+from harness.scoring import build_scorer
+from harness.tasks.compression import validate_data
+from harness.types import DEFAULT_SET, Case, Check, Message, ToolSchema, recorded_check_name
 from harness.yamlio import load_yaml
 
 CheckSpec = dict[str, dict[str, Any] | None]
-DEFAULT_SET = "default"
 CASE_KINDS = ("chat", "compression")
 
 
@@ -89,56 +88,6 @@ class SuiteSpec(_Strict):
 
 
 @dataclass
-class Check:
-    name: str
-    args: dict[str, Any]
-    fn: BuiltScorer
-
-
-@dataclass
-class Case:
-    """A resolved case: ready to send to a back end and score."""
-
-    suite: str
-    id: str
-    category: str
-    messages: list[Message]
-    tools: list[ToolSchema]
-    checks: list[Check]
-    max_tokens: int
-    stop: list[str]
-    system_name: str | None = None
-    notes: str = ""
-    kind: str = "chat"
-    data: dict[str, Any] = field(default_factory=dict)
-    requires: list[str] = field(default_factory=list)
-    case_set: str = DEFAULT_SET
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def prompt(self) -> str:
-        return str(self.messages[-1].get("content") or "")
-
-    @property
-    def tool_names(self) -> set[str]:
-        return {t["function"]["name"] for t in self.tools}
-
-    @property
-    def check_names(self) -> set[str]:
-        """The names this case's checks record in ``checks`` (what check and metric gates refer to)."""
-        names = {recorded_check_name(c.name, c.args) for c in self.checks}
-        if self.kind == "compression":
-            names.update(TASK_CHECKS)
-        return names
-
-    def tool_schema(self, name: str) -> ToolSchema | None:
-        for tool in self.tools:
-            if tool["function"]["name"] == name:
-                return tool
-        return None
-
-
-@dataclass
 class Suite:
     name: str
     version: str
@@ -178,15 +127,6 @@ class Suite:
         """The system prompt cases get when they name none, stripped as the cases get it."""
         text = self.system_prompts.get(self.default_system or "")
         return text.strip() if text is not None else None
-
-
-def recorded_check_name(name: str, args: dict[str, Any] | None) -> str:
-    """The name a check records: its scorer's name, except a judge check, which records
-    ``judge.<criterion>`` (see ``harness.scorers.judge``)."""
-    criterion = (args or {}).get("criterion")
-    if name == "judge" and isinstance(criterion, str):
-        return f"judge.{criterion}"
-    return name
 
 
 SUITES_ENV = "HARNESS_SUITES"

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from harness.scoring import BuiltScorer
 
 Message = dict[str, Any]  # OpenAI-style chat message: role, content, optional tool_calls / name
 ToolSchema = dict[str, Any]  # OpenAI-style {"type": "function", "function": {name, description, parameters}}
+DEFAULT_SET = "default"  # the case set of a case whose source names none
+# The checks every compression case records (besides the case's own checks, which judge the summary).
+TASK_CHECKS = ("token_reduction", "recall_full", "recall_compressed", "recall_retained")
 
 
 @dataclass(frozen=True)
@@ -82,3 +88,64 @@ class Score:
         if self.args:
             out["args"] = self.args
         return out
+
+
+def recorded_check_name(name: str, args: dict[str, Any] | None) -> str:
+    """The name a check records: its scorer's name, except a judge check, which records
+    ``judge.<criterion>`` (see ``harness.scorers.judge``)."""
+    criterion = (args or {}).get("criterion")
+    if name == "judge" and isinstance(criterion, str):
+        return f"judge.{criterion}"
+    return name
+
+
+@dataclass
+class Check:
+    """One check of a case: the scorer's name, its arguments from the suite, and the built scorer."""
+
+    name: str
+    args: dict[str, Any]
+    fn: BuiltScorer
+
+
+@dataclass
+class Case:
+    """A resolved case: ready to send to a back end and score."""
+
+    suite: str
+    id: str
+    category: str
+    messages: list[Message]
+    tools: list[ToolSchema]
+    checks: list[Check]
+    max_tokens: int
+    stop: list[str]
+    system_name: str | None = None
+    notes: str = ""
+    kind: str = "chat"
+    data: dict[str, Any] = field(default_factory=dict)
+    requires: list[str] = field(default_factory=list)
+    case_set: str = DEFAULT_SET
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def prompt(self) -> str:
+        return str(self.messages[-1].get("content") or "")
+
+    @property
+    def tool_names(self) -> set[str]:
+        return {t["function"]["name"] for t in self.tools}
+
+    @property
+    def check_names(self) -> set[str]:
+        """The names this case's checks record in ``checks`` (what check and metric gates refer to)."""
+        names = {recorded_check_name(c.name, c.args) for c in self.checks}
+        if self.kind == "compression":
+            names.update(TASK_CHECKS)
+        return names
+
+    def tool_schema(self, name: str) -> ToolSchema | None:
+        for tool in self.tools:
+            if tool["function"]["name"] == name:
+                return tool
+        return None

@@ -73,7 +73,8 @@ from harness.gates import (
     parse_override,
     suite_stats,
 )
-from harness.suite import DEFAULT_SET, Suite, load_suite, suite_files
+from harness.suite import Suite, load_suite, suite_files
+from harness.types import DEFAULT_SET
 from harness.yamlio import load_yaml
 
 CASES_SELECTED = "cases_selected"

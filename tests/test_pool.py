@@ -8,7 +8,7 @@ import time
 import pytest
 
 from harness.pool import CasePool, plan, prefix_key
-from harness.suite import Case
+from harness.types import Case
 
 
 def _case(suite: str, cid: str, system: str = "S", tools: list | None = None) -> Case:

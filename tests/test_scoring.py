@@ -9,8 +9,7 @@ import pytest
 
 from harness.errors import ConfigError
 from harness.scoring import BuiltScorer, ScorerSpec, ScoringContext, build_scorer, registered_scorers
-from harness.suite import Case
-from harness.types import Completion, Score
+from harness.types import Case, Completion, Score
 
 ALARM = {"type": "function", "function": {"name": "set_alarm", "parameters": {"type": "object", "properties": {}}}}
 

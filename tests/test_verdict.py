@@ -356,22 +356,22 @@ def test_stored_run_gate_names_are_checked_against_the_run() -> None:
 
 
 def _chat_case(checks: list[Any]) -> Any:
-    from harness.suite import Case
+    from harness.types import Case
 
     return Case("mini", "chat", "talk", [{"role": "user", "content": "Hi"}], [], checks, 32, [])
 
 
 def test_a_parser_crash_on_a_chat_reply_is_an_error_record(monkeypatch: pytest.MonkeyPatch) -> None:
-    import harness.runner
+    import harness.scoring
     from harness.backends.base import GenerationParams
     from harness.backends.scripted import ScriptedBackend
     from harness.scoring import build_scorer
-    from harness.suite import Check
+    from harness.types import Check
 
     def broken(completion: Any) -> Any:
         raise ValueError("Exceeds the limit (4300 digits) for integer string conversion")
 
-    monkeypatch.setattr(harness.runner, "finish", broken)
+    monkeypatch.setattr(harness.scoring, "finish", broken)
     case = _chat_case([Check("not_empty", {}, build_scorer("not_empty"))])
     record = harness.runner.run_case(ScriptedBackend({"*": "Ribbit"}), case, GenerationParams(max_tokens=32))
     assert record["outcome"] == "error" and record["response"] == "Ribbit" and record["checks"] == []
@@ -387,7 +387,7 @@ def test_a_config_error_from_a_scorer_still_stops_the_case() -> None:
     from harness.backends.scripted import ScriptedBackend
     from harness.runner import run_case
     from harness.scoring import build_scorer
-    from harness.suite import Check
+    from harness.types import Check
 
     case = _chat_case([Check("judge", {}, build_scorer("judge", criterion="warmth"))])
     with pytest.raises(ConfigError, match="needs a judge model: pass --judge MODEL"):

@@ -27,9 +27,8 @@ from harness.errors import ConfigError
 from harness.results import loads_line, read_text_file, split_jsonl
 from harness.scorers.text import count_words
 from harness.scoring import ScoreFn, build_scorer
-from harness.suite import Case
 from harness.suite import suite_path as find_suite
-from harness.types import Completion
+from harness.types import Case, Completion
 from harness.yamlio import load_yaml
 from train.config import DEFAULT_WORD_LIMIT
 

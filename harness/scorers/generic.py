@@ -39,8 +39,7 @@ from harness.scorers.text import (
 )
 from harness.scorers.wordlists import ADVICE_VERBS, ECHO_FILLER
 from harness.scoring import ScoreFn, scorer
-from harness.suite import Case
-from harness.types import Completion, Score
+from harness.types import Case, Completion, Score
 
 _TOKEN = re.compile(r"\S+")
 

@@ -90,7 +90,7 @@ from harness.scoring import ScoreFn, scorer
 from harness.types import Completion, Score
 
 if TYPE_CHECKING:
-    from harness.suite import Case
+    from harness.types import Case
 
 _START = r"(?<!\w)"
 _END = r"(?!\w)"

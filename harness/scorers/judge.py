@@ -12,8 +12,7 @@ import json
 from harness.backends.base import GenerationParams
 from harness.errors import ConfigError
 from harness.scoring import ScorerSpec, ScoringContext, scorer
-from harness.suite import Case
-from harness.types import Completion, Score
+from harness.types import Case, Completion, Score
 
 VERDICT_SCHEMA = {
     "type": "object",

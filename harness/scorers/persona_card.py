@@ -40,7 +40,7 @@ from harness.scoring import ScoreFn, scorer
 from harness.types import Completion, Score
 
 if TYPE_CHECKING:
-    from harness.suite import Case
+    from harness.types import Case
 
 _SUBJECT = r"(?:i\s+am|i'm|im|i\s+was|i've\s+been|i\s+have\s+been|i\s+be)"
 _SELF = rf"(?:{_SUBJECT}|this\s+is|my\s+name\s+is|my\s+name's|call\s+me|i\s+go\s+by)"

@@ -39,7 +39,7 @@ from harness.scoring import ScoreFn, scorer
 from harness.types import Completion, Score
 
 if TYPE_CHECKING:
-    from harness.suite import Case
+    from harness.types import Case
 
 _TIME_FLIES_RE = re.compile(r"\btime\s+flies\b", re.IGNORECASE)
 _ELONGATED_RIBBIT_RE = r"r+i+b+i+t+s?|r+i+b+b+e+t+|c+r+o+a+k+s?"

@@ -27,7 +27,7 @@ from harness.scoring import ScoreFn, ScorerSpec, scorer
 from harness.types import Completion, ParseError, Score, ToolCall
 
 if TYPE_CHECKING:
-    from harness.suite import Case
+    from harness.types import Case
 
 ExpectedCall = dict[str, dict[str, list[Any]]]
 

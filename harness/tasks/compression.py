@@ -40,11 +40,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import ConfigError
+from harness.scoring import parse_reply, score_case
 from harness.types import Completion, Message, Score
 
 if TYPE_CHECKING:
     from harness.backends.base import Backend, GenerationParams
-    from harness.suite import Case
+    from harness.types import Case
 
 DEFAULT_KEEP_RECENT = 2
 DEFAULT_MIN_REDUCTION = 0.3
@@ -64,8 +65,6 @@ _LETTER_DIGIT_RE = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
 _NON_WORD_RE = re.compile(r"[\W_]+")
 _ROLES = {"user": "User", "assistant": "Assistant"}
 DATA_KEYS = ("turns", "keep_recent", "questions", "min_reduction", "min_retained", "summary_max_tokens")
-# The checks every compression case records (besides the case's own checks, which judge the summary).
-TASK_CHECKS = ("token_reduction", "recall_full", "recall_compressed", "recall_retained")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -273,7 +272,6 @@ def run_compression(
     does a ``ReplyCrashed`` (a reply that made the parser or one of the case's checks raise): the runner
     records either as an error; malformed ``data`` is a ``ConfigError``.
     """
-    from harness.runner import parse_reply, score_case  # the runner imports this module: import here, not above
 
     data = case.data
     try:

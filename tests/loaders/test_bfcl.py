@@ -12,8 +12,8 @@ from harness.errors import ConfigError
 from harness.loaders import get_loader
 from harness.loaders.bfcl import category_from_id, convert_function, convert_ground_truth, load_bfcl
 from harness.scorers.tool_call import check_calls
-from harness.suite import Case, Suite, load_suite
-from harness.types import ToolCall
+from harness.suite import Suite, load_suite
+from harness.types import Case, ToolCall
 
 ROOT = Path(__file__).parents[2]
 SUITE = ROOT / "suites" / "bfcl" / "suite.yaml"

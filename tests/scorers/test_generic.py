@@ -4,8 +4,7 @@ import pytest
 
 from harness.errors import ConfigError
 from harness.scoring import build_scorer
-from harness.suite import Case
-from harness.types import Completion
+from harness.types import Case, Completion
 
 CASE = Case(
     suite="s",

@@ -9,8 +9,7 @@ import pytest
 from harness.errors import ConfigError
 from harness.scorers.josi import brevity_score
 from harness.scoring import build_scorer, registered_scorers
-from harness.suite import Case
-from harness.types import Completion, Score
+from harness.types import Case, Completion, Score
 
 
 def make_case(prompt: str = "How was my week?") -> Case:

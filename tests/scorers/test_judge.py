@@ -6,8 +6,7 @@ from harness.backends.scripted import ScriptedBackend
 from harness.errors import ConfigError
 from harness.scorers.judge import VERDICT_SCHEMA, parse_verdict
 from harness.scoring import ScoringContext, build_scorer
-from harness.suite import Case
-from harness.types import Completion
+from harness.types import Case, Completion
 
 CASE = Case(
     suite="s",

@@ -9,8 +9,7 @@ import pytest
 
 from harness.errors import ConfigError
 from harness.scoring import build_scorer, registered_scorers
-from harness.suite import Case
-from harness.types import Completion, ParseError, Score, ToolCall
+from harness.types import Case, Completion, ParseError, Score, ToolCall
 
 CASE = Case(suite="t", id="t", category="t", messages=[], tools=[], checks=[], max_tokens=16, stop=[])
 ALARM = ToolCall("set_alarm", {"hour": 7, "minute": 0})

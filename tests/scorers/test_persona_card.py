@@ -9,8 +9,7 @@ import pytest
 from harness.errors import ConfigError
 from harness.parsing import finish
 from harness.scoring import build_scorer, registered_scorers
-from harness.suite import Case
-from harness.types import Completion, Score
+from harness.types import Case, Completion, Score
 
 CASE = Case(suite="t", id="t", category="t", messages=[], tools=[], checks=[], max_tokens=16, stop=[])
 

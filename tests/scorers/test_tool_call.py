@@ -7,8 +7,7 @@ import pytest
 from harness.errors import ConfigError
 from harness.scorers.tool_call import check_calls, no_tool_call, standardize_string, tool_call
 from harness.scoring import build_scorer
-from harness.suite import Case
-from harness.types import Completion, ParseError, ToolCall
+from harness.types import Case, Completion, ParseError, ToolCall
 
 # Copied by value from the pokkit suite's tools.json (set_alarm, show_notification, screen_scroll),
 # plus two BFCL-style schemas for the dict/float/array cases.

@@ -35,8 +35,8 @@ import pytest
 from harness.backends.base import GenerationParams
 from harness.backends.scripted import ScriptedBackend
 from harness.runner import run_case
-from harness.suite import Case, Suite, load_suite, suite_files
-from harness.types import Completion, Message, ToolSchema
+from harness.suite import Suite, load_suite, suite_files
+from harness.types import Case, Completion, Message, ToolSchema
 
 ROOT = Path(__file__).resolve().parents[2]
 SUITE_PATHS = {path.parent.name: path for path in suite_files(ROOT)}

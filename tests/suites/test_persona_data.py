@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from harness.suite import Check, Suite, load_suite
-from harness.types import Completion
+from harness.suite import Suite, load_suite
+from harness.types import Check, Completion
 
 ROOT = Path(__file__).resolve().parents[2]
 SUITE_FILE = ROOT / "suites" / "persona" / "suite.yaml"

@@ -13,7 +13,7 @@ from harness.backends.scripted import ScriptedBackend
 from harness.errors import BackendError, ConfigError
 from harness.runner import run_case
 from harness.scoring import ScoringContext, build_scorer
-from harness.suite import Case, Check, load_suite
+from harness.suite import load_suite
 from harness.tasks.compression import (
     SUMMARY_INSTRUCTION,
     SUMMARY_PREFIX,
@@ -29,7 +29,7 @@ from harness.tasks.compression import (
     transcript,
     validate_data,
 )
-from harness.types import Message
+from harness.types import Case, Check, Message
 
 ROOT = Path(__file__).resolve().parents[2]
 SUITE_FILE = ROOT / "suites" / "compression" / "suite.yaml"
@@ -456,12 +456,12 @@ def test_a_crash_in_the_tasks_own_scoring_is_an_error_record(case: Case, monkeyp
 
 
 def test_a_reply_that_crashes_the_parser_is_an_error_record(case: Case, monkeypatch: pytest.MonkeyPatch) -> None:
-    import harness.runner
+    import harness.scoring
 
     def broken(completion: Any) -> Any:
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(harness.runner, "finish", broken)
+    monkeypatch.setattr(harness.scoring, "finish", broken)
     record = run_case(ScriptedBackend(perfect_answerer(case)), case, PARAMS)
     assert record["outcome"] == "error"
     assert record["error"] == "the parser crashed on the reply: RecursionError: maximum recursion depth exceeded"

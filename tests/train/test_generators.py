@@ -22,8 +22,8 @@ from harness.parsing import finish, parse_tool_calls
 from harness.scorers.text import count_questions, count_words
 from harness.scorers.wordlists import POKKIT_EXPRESSIONS
 from harness.scoring import ScoreFn, build_scorer
-from harness.suite import Case, Suite, load_suite, load_tools
-from harness.types import Completion
+from harness.suite import Suite, load_suite, load_tools
+from harness.types import Case, Completion
 from train.contamination import ContaminationIndex, EvalText
 from train.generators import CATEGORIES, Generator, generate, generator, generators
 from train.generators import pokkit_requests as R

@@ -13,8 +13,8 @@ import pytest
 from harness.errors import ConfigError
 from harness.scorers.text import count_words
 from harness.scoring import build_scorer
-from harness.suite import DEFAULT_SET, Case, Suite, load_suite
-from harness.types import Completion
+from harness.suite import Suite, load_suite
+from harness.types import DEFAULT_SET, Case, Completion
 from train.josi import (
     DEFAULT_GOLD,
     MIN_TRIMMED_WORDS,
