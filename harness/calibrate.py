@@ -43,7 +43,6 @@ that holds one.
 from __future__ import annotations
 
 import argparse
-import difflib
 import inspect
 import sys
 import time
@@ -55,6 +54,7 @@ from typing import Any
 from harness.backends.base import Backend, LoadOptions
 from harness.errors import EXIT_GATE_FAILED, EXIT_OK, BackendError, ConfigError
 from harness.models import inspect_gguf, resolve_model
+from harness.registry import did_you_mean
 from harness.results import strip_control, write_json_atomic
 from harness.scoring import ReplyCrashed, ScoringContext, build_scorer, format_exception, parse_reply, scorer_info
 from harness.session import add_judge_options, open_model
@@ -308,8 +308,8 @@ def _scale_threshold(name: str, args: dict[str, Any]) -> float | None:
 
 
 def _suggest(word: str, options: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    close = did_you_mean(word, options)
+    return f"; did you mean {close!r}?" if close else ""
 
 
 def _nth(where: str, name: str, value: Any) -> int:

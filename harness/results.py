@@ -3,8 +3,9 @@
 
 A killed run keeps every finished case; its manifest says ``"status": "running"``.
 
-Every JSONL file of the project is written with :func:`dumps_line` and read with :func:`iter_jsonl` (or
-:func:`split_jsonl` + :func:`loads_line`), so anything written reads back:
+Every JSONL file of the project is written with :func:`dumps_line` (through :func:`append_jsonl`,
+:func:`write_jsonl_atomic` or :class:`ResultWriter`) and read with :func:`iter_jsonl` (or :func:`split_jsonl` +
+:func:`loads_line`), so anything written reads back:
 
 - a line ends at ``"\\n"`` only. ``str.splitlines()`` also breaks at U+0085, U+2028, U+2029 (and a few
   C0 codes), which ``json.dumps(ensure_ascii=False)`` writes raw inside strings; :func:`dumps_line` writes
@@ -27,7 +28,7 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -184,14 +185,18 @@ def peak_rss_mb() -> float:
     return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, an fsync and a rename: readers never see half a
-    file, and a kill leaves either the old file or the new one."""
+def write_text_atomic(path: Path, text: str | Iterable[str]) -> None:
+    """Write ``text`` (a string, or its pieces in order) to ``path`` through a temporary file in the same folder,
+    an fsync and a rename: readers never see half a file, and a kill, or an exception while the pieces are
+    made, leaves the old file (or none) and no temporary file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as fh:
-            fh.write(text)
+            if isinstance(text, str):
+                fh.write(text)
+            else:
+                fh.writelines(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -205,6 +210,32 @@ def write_json_atomic(path: Path, data: Any) -> None:
     U+FFFD) to ``path``, atomically (:func:`write_text_atomic`)."""
     clean = _json_safe(data)
     write_text_atomic(path, json.dumps(clean, indent=2, ensure_ascii=False, allow_nan=False, default=str) + "\n")
+
+
+def _write_line(fh: IO[str], obj: Any) -> None:
+    # One line (dumps_line), flushed and fsynced: once this returns, a kill or a power cut keeps the line.
+    fh.write(dumps_line(obj) + "\n")
+    fh.flush()
+    os.fsync(fh.fileno())
+
+
+def _open_append(path: Path) -> IO[str]:
+    # As ResultWriter.open: backslashreplace is the last line of defence behind dumps_line.
+    return path.open("a", encoding="utf-8", errors="backslashreplace")
+
+
+def append_jsonl(path: Path, obj: Any) -> None:
+    """Append ``obj`` to JSONL file ``path`` (created if missing, its folder too) as one line
+    (:func:`dumps_line`), flushed and fsynced before returning."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _open_append(path) as fh:
+        _write_line(fh, obj)
+
+
+def write_jsonl_atomic(path: Path, items: Iterable[Any]) -> None:
+    """Write ``items`` to JSONL file ``path``, one line each (:func:`dumps_line`), atomically
+    (:func:`write_text_atomic`): an item that cannot be written leaves the old file as it was."""
+    write_text_atomic(path, (dumps_line(item) + "\n" for item in items))
 
 
 @dataclass
@@ -239,17 +270,15 @@ class ResultWriter:
         """Carry on a run (``--resume``): rewrite its results file with the ``kept`` records (through a temporary
         file and a rename, so a kill now loses nothing), then append to it."""
         target = self.directory / RESULTS_FILE
-        write_text_atomic(target, "".join(dumps_line(r) + "\n" for r in kept))
+        write_jsonl_atomic(target, kept)
         clear_old_report(self.directory)
         self.records = list(kept)
-        self._fh = target.open("a", encoding="utf-8", errors="backslashreplace")
+        self._fh = _open_append(target)
 
     def write(self, record: dict[str, Any]) -> None:
         if self._fh is None:
             raise RuntimeError("ResultWriter.write before open")
-        self._fh.write(dumps_line(record) + "\n")
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        _write_line(self._fh, record)
         self.records.append(record)
 
     def close(self) -> None:

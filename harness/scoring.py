@@ -10,7 +10,6 @@ returns carries the scorer's name and arguments so a result says exactly what ju
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import traceback
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.errors import ConfigError, HarnessError
 from harness.parsing import finish
+from harness.registry import Registry
 from harness.types import Completion, Score
 
 if TYPE_CHECKING:
@@ -84,46 +84,33 @@ class ScorerInfo:
     description: str
 
 
-_REGISTRY: dict[str, ScorerInfo] = {}
+def _load_builtin_scorers() -> None:
+    # Importing the package registers the built-in scorers.
+    import harness.scorers  # noqa: F401
+
+
+_REGISTRY: Registry[ScorerInfo] = Registry("scorer", load=_load_builtin_scorers)
 
 
 def scorer(name: str) -> Callable[[Factory], Factory]:
     """Register a scorer factory under ``name``; a duplicate name is a programming error."""
 
     def register(factory: Factory) -> Factory:
-        old = _REGISTRY.get(name)
-        # The same factory imported again (a module reload) replaces itself; another one is a clash.
-        if old is not None and (old.factory.__module__, old.factory.__qualname__) != (
-            factory.__module__,
-            factory.__qualname__,
-        ):
-            raise ValueError(f"scorer {name!r} is registered twice ({old.factory.__module__}, {factory.__module__})")
         doc = inspect.getdoc(factory) or ""
-        _REGISTRY[name] = ScorerInfo(name, factory, doc.splitlines()[0] if doc else "")
+        _REGISTRY.add(name, ScorerInfo(name, factory, doc.splitlines()[0] if doc else ""), origin=factory)
         return factory
 
     return register
 
 
-def _load_builtin_scorers() -> None:
-    # Importing the package registers the built-in scorers.
-    import harness.scorers  # noqa: F401
-
-
 def registered_scorers() -> dict[str, ScorerInfo]:
-    _load_builtin_scorers()
-    return dict(_REGISTRY)
+    """Every registered scorer by name, the built-in ones included."""
+    return _REGISTRY.all()
 
 
 def scorer_info(name: str) -> ScorerInfo:
     """The registered scorer ``name``; an unknown name is a ConfigError with a "did you mean"."""
-    _load_builtin_scorers()
-    info = _REGISTRY.get(name)
-    if info is None:
-        close = difflib.get_close_matches(name, list(_REGISTRY), n=1)
-        hint = f" Did you mean: {close[0]}?" if close else ""
-        raise ConfigError(f"Unknown scorer {name!r}.{hint} Available: {', '.join(sorted(_REGISTRY))}")
-    return info
+    return _REGISTRY.get(name)
 
 
 def build_scorer(name: str, **kwargs: Any) -> BuiltScorer:

@@ -21,7 +21,7 @@ from typing import Any
 from harness.chat import inline_tools
 from harness.errors import DataError
 from harness.parsing import parse_openai_tool_calls
-from harness.results import dumps_line, iter_jsonl
+from harness.results import iter_jsonl, write_jsonl_atomic
 from harness.scorers.tool_call import schema_problem
 
 ROLES = {"system", "user", "assistant", "tool"}
@@ -38,13 +38,8 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def write_jsonl(path: Path, examples: Sequence[dict[str, Any]]) -> None:
-    """One example per line (:func:`harness.results.dumps_line`), through a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        for ex in examples:
-            fh.write(dumps_line(ex) + "\n")
-    tmp.replace(path)
+    """One example per line, through a temporary file and a rename (:func:`harness.results.write_jsonl_atomic`)."""
+    write_jsonl_atomic(path, examples)
 
 
 def _tool_result_problem(i: int, msg: dict[str, Any], pending: dict[str, str]) -> str | None:

@@ -16,37 +16,36 @@ loaders receive them already resolved when the argument name ends in ``_file`` o
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
+from harness.registry import Registry
 from harness.results import iter_jsonl
 
 Loader = Callable[..., list[dict[str, Any]]]
-_LOADERS: dict[str, Loader] = {}
+
+
+def _load_builtin_loaders() -> None:
+    import harness.loaders.builtin  # noqa: F401 - registers the built-in loaders
+
+
+_LOADERS: Registry[Loader] = Registry("case loader", load=_load_builtin_loaders)
 
 
 def case_loader(name: str) -> Callable[[Loader], Loader]:
+    """Register ``fn`` as case loader ``name``; a duplicate name is a programming error."""
+
     def register(fn: Loader) -> Loader:
-        old = _LOADERS.get(name)
-        if old is not None and (old.__module__, old.__qualname__) != (fn.__module__, fn.__qualname__):
-            raise ValueError(f"case loader {name!r} is registered twice")
-        _LOADERS[name] = fn
-        return fn
+        return _LOADERS.add(name, fn)
 
     return register
 
 
 def get_loader(name: str) -> Loader:
-    import harness.loaders.builtin  # noqa: F401 - registers the built-in loaders
-
-    if name not in _LOADERS:
-        close = difflib.get_close_matches(name, list(_LOADERS), n=1)
-        hint = f" Did you mean: {close[0]}?" if close else ""
-        raise ConfigError(f"Unknown case loader {name!r}.{hint} Available: {', '.join(sorted(_LOADERS))}")
-    return _LOADERS[name]
+    """The case loader ``name``; an unknown name is a ConfigError with a "did you mean"."""
+    return _LOADERS.get(name)
 
 
 @case_loader("jsonl")

@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from harness.errors import ConfigError, DataError
+from harness.registry import Origin, Registry
 from harness.suite import SuiteSpec, load_tools, suite_path
 from harness.types import Message, ToolSchema
 from harness.yamlio import load_yaml
@@ -58,7 +59,16 @@ class Generator:
     fn: GeneratorFn  # returns the messages after the system message
 
 
-_REGISTRY: dict[str, Generator] = {}
+def _import_generator_modules() -> None:
+    for module in GENERATOR_MODULES:
+        importlib.import_module(module)
+
+
+def _clash(name: str, old: Origin, new: Origin) -> str:
+    return f"generator {name!r} is registered twice ({'.'.join(old)}, {'.'.join(new)}); generator names must be unique"
+
+
+_REGISTRY: Registry[Generator] = Registry("generator", load=_import_generator_modules, clash=_clash)
 
 
 def generator(
@@ -74,14 +84,7 @@ def generator(
         raise ValueError(f"generator {name!r}: persona {persona!r} is not one of {', '.join(PERSONAS)}")
 
     def register(fn: GeneratorFn) -> GeneratorFn:
-        old = _REGISTRY.get(name)
-        # The same function imported again (a module reload) replaces itself; any other one is a clash.
-        if old is not None and (old.fn.__module__, old.fn.__qualname__) != (fn.__module__, fn.__qualname__):
-            raise ValueError(
-                f"generator {name!r} is registered twice ({old.fn.__module__}.{old.fn.__qualname__}, "
-                f"{fn.__module__}.{fn.__qualname__}); generator names must be unique"
-            )
-        _REGISTRY[name] = Generator(name, float(weight), tuple(targets), persona, fn)
+        _REGISTRY.add(name, Generator(name, float(weight), tuple(targets), persona, fn), origin=fn)
         return fn
 
     return register
@@ -89,9 +92,7 @@ def generator(
 
 def generators() -> dict[str, Generator]:
     """Every registered generator by name (importing the modules that register them)."""
-    for module in GENERATOR_MODULES:
-        importlib.import_module(module)
-    return dict(_REGISTRY)
+    return _REGISTRY.all()
 
 
 def _load_suite() -> tuple[list[ToolSchema], dict[str, str]]:
