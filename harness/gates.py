@@ -24,6 +24,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from harness.errors import ConfigError
+from harness.records import CaseRecord
 from harness.yamlio import load_yaml
 
 
@@ -179,28 +180,30 @@ class SuiteStats:
         return self.passed / self.total if self.total else 0.0
 
 
-def suite_stats(records: list[dict[str, Any]]) -> dict[str, SuiteStats]:
-    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+def suite_stats(records: Sequence[CaseRecord]) -> dict[str, SuiteStats]:
+    """Pass counts by suite, category and check, and each check's mean value: the numbers every gate, summary
+    and report reads (computed once per run, by whoever judges or shows it)."""
+    grouped: dict[str, list[CaseRecord]] = defaultdict(list)
     for r in records:
-        grouped[r["suite"]].append(r)
+        grouped[str(r.suite)].append(r)
     out = {}
     for suite, recs in grouped.items():
         cat: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         chk: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         values: dict[str, list[float]] = defaultdict(list)
         for r in recs:
-            cat[r["category"]][0] += int(bool(r["passed"]))
-            cat[r["category"]][1] += 1
-            for c in r.get("checks", []):
-                chk[c["name"]][0] += int(bool(c["passed"]))
-                chk[c["name"]][1] += 1
-                if c.get("value") is not None:
-                    values[c["name"]].append(float(c["value"]))
+            cat[str(r.category)][0] += int(bool(r.passed))
+            cat[str(r.category)][1] += 1
+            for c in r.checks or []:
+                chk[c.name][0] += int(c.passed)
+                chk[c.name][1] += 1
+                if c.value is not None:
+                    values[c.name].append(float(c.value))
         out[suite] = SuiteStats(
             suite=suite,
             total=len(recs),
-            passed=sum(1 for r in recs if r["passed"]),
-            errors=sum(1 for r in recs if r.get("outcome") == "error"),
+            passed=sum(1 for r in recs if r.passed),
+            errors=sum(1 for r in recs if r.outcome == "error"),
             by_category={k: (v[0], v[1]) for k, v in sorted(cat.items())},
             by_check={k: (v[0], v[1]) for k, v in sorted(chk.items())},
             metric_means={k: sum(v) / len(v) for k, v in sorted(values.items())},

@@ -20,12 +20,12 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from typing import Any
 
 from harness.backends.base import Backend
+from harness.records import CaseRecord
 from harness.types import Case
 
-Record = dict[str, Any]
+Record = CaseRecord
 RunOne = Callable[[Backend, Case], Record]
 
 

@@ -19,6 +19,7 @@ import pytest
 from harness import extensions
 from harness.errors import EXIT_GATE_FAILED, EXIT_OK, HarnessError
 from harness.pool import case_key
+from harness.records import CaseRecord
 from harness.results import strip_control
 from harness.runner import describe_failure
 from harness.session import HarnessSession, RunOptions, add_judge_options
@@ -246,8 +247,8 @@ class CategoryNode(pytest.Collector):
 
 
 class CaseFailed(Exception):
-    def __init__(self, record: dict[str, Any]) -> None:
-        super().__init__(record["case_id"])
+    def __init__(self, record: CaseRecord) -> None:
+        super().__init__(record.case_id)
         self.record = record
 
 
@@ -266,9 +267,9 @@ class CaseItem(pytest.Item):
             pytest.skip(f"needs {missing}: the model's chat template has no {missing} mode")
         record = session.run_case(self.case, self.suite.version, nodeid=self.nodeid)
         self.user_properties.extend(
-            [("outcome", record["outcome"]), ("suite", self.case.suite), ("category", self.case.category)]
+            [("outcome", record.outcome), ("suite", self.case.suite), ("category", self.case.category)]
         )
-        if not record["passed"]:
+        if not record.passed:
             raise CaseFailed(record)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> str:  # type: ignore[override]

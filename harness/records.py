@@ -9,8 +9,9 @@ a :class:`~harness.errors.DataError` (written by a newer harness; upgrade).
 Both models allow extra keys (``extra="allow"``), so an older or newer file with keys we do not know still reads,
 and :meth:`CaseRecord.to_json_dict` / :meth:`RunManifest.to_json_dict` dump only the keys that were given
 (``exclude_unset``), in the declared order: what the harness writes is exactly the dict it wrote before these
-models, plus ``format_version`` first. Nested objects (checks, tool calls, the model's description, the
-verdict) stay plain dicts here.
+models, plus ``format_version`` first. The nested objects readers navigate are typed too (a record's checks,
+the manifest's model, suites, selection, skipped cases and gate results); free-form ones (tool calls, timings,
+the environment, the verdict's own dict) stay plain dicts.
 
 :func:`run_files_schema` is the JSON Schema of both, checked in as ``docs/run_files.schema.json``.
 """
@@ -21,7 +22,7 @@ import json
 from pathlib import Path
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, StrictInt, ValidationError
 
 from harness.errors import ConfigError, DataError
 from harness.results import MANIFEST_FILE, RESULTS_FILE, iter_jsonl
@@ -53,6 +54,97 @@ class _RunFile(BaseModel):
         return self.model_dump(exclude_unset=True)
 
 
+class _Part(BaseModel):
+    """A nested object of a run file: known keys typed, others kept (``extra="allow"``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class CheckRecord(_Part):
+    """One check's result in a record's ``checks`` (:meth:`harness.types.Score.to_dict`)."""
+
+    name: str
+    passed: bool
+    reason: str | None = None
+    value: Number | None = None
+    error_type: str | None = None
+    args: dict[str, Any] | None = None
+
+
+class ModelInfo(_Part):
+    """``manifest["model"]``: what the back end reports of the model (keys as the GGUF back end writes them,
+    in that order; other back ends write fewer, and any key of their own is kept)."""
+
+    spec: str | None = None
+    path: str | None = None
+    source: str | None = None
+    kind: str | None = None
+    size_bytes: int | None = None
+    model_sha256: str | None = None
+    backend: str | None = None
+    llama_cpp_python: str | None = None
+    architecture: str | None = None
+    model_name: str | None = None
+    quantization: str | None = None
+    gguf_version: int | None = None
+    context_length_trained: int | None = None
+    n_params: int | None = None
+    n_ctx: int | None = None
+    n_batch: int | None = None
+    n_threads: int | None = None
+    n_threads_batch: int | None = None
+    n_gpu_layers: int | None = None
+    chat_template: dict[str, Any] | None = None
+    load_s: Number | None = None
+
+
+class SuiteEntry(_Part):
+    """``manifest["suites"][NAME]``: the suite as run."""
+
+    version: str | None = None
+    path: str | None = None
+    cases_total: StrictInt | None = None
+    max_tokens: list[int] | None = None
+    sha256: str | None = None
+    cases_by_set: dict[str, StrictInt] | None = None  # the suite's cases in each case set
+    categories: list[str] | None = None
+    checks: list[str] | None = None  # every check name its cases record (all sets, judge checks included)
+
+
+class SuiteSelection(_Part):
+    selected: StrictInt | None = None
+    in_sets: StrictInt | None = None  # the suite's cases in the asked-for case sets
+
+
+class Selection(_Part):
+    """``manifest["selection"]``: how the cases were chosen, and whether that left the run partial."""
+
+    partial: bool | None = None
+    case_sets: list[str] | None = None
+    suites: dict[str, SuiteSelection] | None = None
+    partial_suites: list[str] | None = None
+    suite_files_not_collected: list[str] | None = None
+    options: dict[str, Any] | None = None  # the pytest options that chose them: k, m, lf, limit, deselect, args
+
+
+class SkippedCase(_Part):
+    """A selected case the model could not run (``manifest["cases_skipped"]``)."""
+
+    case: str
+    needs: str | None = None
+
+
+class GateRecord(_Part):
+    """One gate's result in ``manifest["gate_results"]`` (:meth:`harness.gates.GateResult.to_dict`)."""
+
+    suite: str
+    gate: str
+    threshold: Number | None = None
+    actual: Number | None = None
+    status: str  # passed | failed | not_evaluated
+    sentence: str
+
+
 class CaseRecord(_RunFile):
     """One case's result: one line of ``results.jsonl``, for chat and compression cases alike.
 
@@ -73,7 +165,7 @@ class CaseRecord(_RunFile):
     outcome: str | None = None  # passed | failed | error
     passed: bool | None = None
     error: str | None = None
-    checks: list[dict[str, Any]] | None = None
+    checks: list[CheckRecord] | None = None
     response: str | None = None
     visible: str | None = None
     thinking: str | None = None
@@ -100,13 +192,13 @@ class RunManifest(_RunFile):
     started: str | None = None
     finished: str | None = None
     command: list[str] | None = None
-    model: dict[str, Any]
+    model: ModelInfo
     decoding: dict[str, Any] | None = None
-    suites: dict[str, dict[str, Any]] | None = None
+    suites: dict[str, SuiteEntry] | None = None
     scoring_code_sha256: str | None = None
-    cases_selected: int | None = None
+    cases_selected: StrictInt | None = None
     partial: bool | None = None
-    selection: dict[str, Any] | None = None
+    selection: Selection | None = None
     workers: dict[str, Any] | None = None
     judge: dict[str, Any] | None = None
     summarizer: dict[str, Any] | None = None
@@ -114,13 +206,17 @@ class RunManifest(_RunFile):
     environment: dict[str, Any] | None = None
     results_file: str | None = None
     resumed: list[dict[str, Any]] | None = None
-    cases_skipped: list[dict[str, Any]] | None = None
+    cases_skipped: list[SkippedCase] | None = None
     timing: dict[str, Any] | None = None
-    gate_results: list[dict[str, Any]] | None = None
+    gate_results: list[GateRecord] | None = None
     error_rate: Number | None = None
     verdict: dict[str, Any] | None = None
     judge_agreement: dict[str, Any] | None = None
     exit_code: int | None = None
+
+    def suite(self, name: str) -> SuiteEntry:
+        """The manifest's entry for suite ``name`` (an empty one when the run has none)."""
+        return (self.suites or {}).get(name) or SuiteEntry()
 
 
 def _check_version(path: Path, data: dict[str, Any]) -> None:

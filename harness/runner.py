@@ -43,15 +43,15 @@ def run_case(
     suite_version: str = "",
     ctx: ScoringContext | None = None,
     nodeid: str | None = None,
-) -> dict[str, Any]:
-    """Generate and score ``case``: the :class:`~harness.records.CaseRecord` to write, as its JSON dict
-    (``nodeid``, when given, is stored last). A back-end failure, or a reply that makes the parser or a scorer
+) -> CaseRecord:
+    """Generate and score ``case``: the :class:`~harness.records.CaseRecord` to write (``nodeid``, when given,
+    is stored last). A back-end failure, or a reply that makes the parser or a scorer
     raise, becomes an ``error`` record, never an exception: every case that runs leaves a record. Only a
     ConfigError (the run is misconfigured) propagates."""
     fields = _run_case(backend, case, base, suite_version, ctx)
     if nodeid is not None:
         fields["nodeid"] = nodeid
-    return CaseRecord.build(fields).to_json_dict()
+    return CaseRecord.build(fields)
 
 
 def _run_case(
@@ -111,21 +111,21 @@ def _run_case(
     return record
 
 
-def failure_reasons(record: dict[str, Any]) -> list[str]:
+def failure_reasons(record: CaseRecord) -> list[str]:
     """Why a record did not pass: the back-end error, or each failing check as ``name: reason``."""
-    if record.get("outcome") == "error":
-        return [f"error: {strip_control(str(record.get('error')))}"]
-    return [f"{c.get('name')}: {c.get('reason')}" for c in record.get("checks") or [] if not c.get("passed")]
+    if record.outcome == "error":
+        return [f"error: {strip_control(str(record.error))}"]
+    return [f"{c.name}: {c.reason}" for c in record.checks or [] if not c.passed]
 
 
-def describe_failure(record: dict[str, Any]) -> str:
+def describe_failure(record: CaseRecord) -> str:
     """A short multi-line explanation of a failed or errored record, for pytest's failure report."""
     lines = failure_reasons(record)
-    if record["outcome"] == "error":
+    if record.outcome == "error":
         return lines[0]
-    lines.append(f"response: {record.get('response')!r}")
-    if record.get("tool_calls"):
-        lines.append(f"tool calls: {record['tool_calls']}")
-    if record.get("finish_reason") not in (None, "stop"):
-        lines.append(f"finish_reason: {record['finish_reason']}")
+    lines.append(f"response: {record.response!r}")
+    if record.tool_calls:
+        lines.append(f"tool calls: {record.tool_calls}")
+    if record.finish_reason not in (None, "stop"):
+        lines.append(f"finish_reason: {record.finish_reason}")
     return "\n".join(lines)

@@ -23,7 +23,7 @@ from harness.fingerprint import scoring_code_sha256, suite_sha256
 from harness.gates import GateConfig, load_gates
 from harness.models import ModelRef, inspect_gguf, resolve_model, sha256_file
 from harness.pool import CasePool, case_key
-from harness.records import RunManifest, read_manifest, read_records
+from harness.records import CaseRecord, RunManifest, read_manifest, read_records
 from harness.results import (
     MANIFEST_FILE,
     RESULTS_FILE,
@@ -117,7 +117,8 @@ class HarnessSession:
     workers: list[Backend] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)  # one-line messages for the terminal (e.g. a fallback)
     pool: CasePool | None = None
-    kept: dict[str, dict[str, Any]] = field(default_factory=dict)  # --resume: records kept from the old run
+    kept: dict[str, CaseRecord] = field(default_factory=dict)  # --resume: records kept from the old run
+    records: list[CaseRecord] = field(default_factory=list)  # every record of the run, kept ones first
     _start: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -179,7 +180,7 @@ class HarnessSession:
         """Read the run to carry on (it must have scored the model of sha256 ``new_sha``); keep its finished
         (passed/failed) records of selected cases."""
         old = read_manifest(writer.directory / MANIFEST_FILE)
-        old_sha = old.model.get("model_sha256")
+        old_sha = old.model.model_sha256
         if old_sha and old_sha != new_sha:
             raise ConfigError(
                 f"--resume {writer.directory}: that run scored another model (sha256 {old_sha[:12]}, this one "
@@ -188,7 +189,7 @@ class HarnessSession:
         for r in read_records(writer.directory / RESULTS_FILE):
             key = f"{r.suite}/{r.case_id}"  # harness.pool.case_key of the record's case
             if key in selected and r.outcome in ("passed", "failed"):
-                self.kept[key] = r.to_json_dict()
+                self.kept[key] = r
         return old
 
     def open(self, suites: list[Suite], n_cases: int, selection: dict[str, Any] | None = None) -> None:
@@ -245,7 +246,8 @@ class HarnessSession:
             if self.summarizer is not None and summ_ref is not None:
                 summarizer_info = {"spec": opt.summarizer, "path": str(summ_ref.path), **self.summarizer.describe()}
             if opt.resume:
-                writer.open_resume(list(self.kept.values()))
+                writer.open_resume([r.to_json_dict() for r in self.kept.values()])
+                self.records = list(self.kept.values())
             else:
                 writer.open(overwrite=opt.results_overwrite)
         except BaseException:
@@ -320,14 +322,15 @@ class HarnessSession:
         complete (every selected case is either recorded or listed here)."""
         self.manifest.setdefault("cases_skipped", []).append({"case": case_key(case), "needs": missing})
 
-    def _run_one(self, backend: Backend, case: Case, suite_version: str, nodeid: str) -> dict[str, Any]:
+    def _run_one(self, backend: Backend, case: Case, suite_version: str, nodeid: str) -> CaseRecord:
         ctx = ScoringContext(judge=self.judge, summarizer=self.summarizer)
         return run_case(backend, case, self.base_params(), suite_version=suite_version, ctx=ctx, nodeid=nodeid)
 
-    def _write(self, record: dict[str, Any]) -> None:
+    def _write(self, record: CaseRecord) -> None:
         assert self.writer is not None
         with self._lock:
-            self.writer.write(record)
+            self.writer.write(record.to_json_dict())
+            self.records.append(record)
 
     def start(self, cases: list[tuple[Case, str, str]]) -> None:
         """Schedule ``(case, suite_version, nodeid)`` on the workers; skipped and kept cases are left out."""
@@ -336,14 +339,14 @@ class HarnessSession:
         meta = {case_key(c): (v, n) for c, v, n in cases}
         todo = [c for c, _, _ in cases if case_key(c) not in self.kept and self.unmet_requirement(c) is None]
 
-        def run_one(backend: Backend, case: Case) -> dict[str, Any]:
+        def run_one(backend: Backend, case: Case) -> CaseRecord:
             version, nodeid = meta[case_key(case)]
             return self._run_one(backend, case, version, nodeid)
 
         self.pool = CasePool(self.workers, run_one, self._write)
         self.pool.start(todo)
 
-    def run_case(self, case: Case, suite_version: str, nodeid: str = "") -> dict[str, Any]:
+    def run_case(self, case: Case, suite_version: str, nodeid: str = "") -> CaseRecord:
         """The record of ``case``: kept from the resumed run, computed by the pool, or run here and now."""
         if self.backend is None or self.writer is None:
             raise RuntimeError("HarnessSession.run_case before open")
@@ -373,19 +376,19 @@ class HarnessSession:
             self.pool.stop(timeout=10)
         with self._lock:
             self.writer.close()
-        records = self.writer.records
+        records = list(self.records)
         total_s = time.perf_counter() - self._start
         model = self.manifest["model"]
-        completion_tokens = sum(r.get("completion_tokens") or 0 for r in records)
-        decode_s = sum((r.get("timings") or {}).get("decode_s", 0.0) for r in records)
-        prompt_eval = sum((r.get("timings") or {}).get("prompt_tokens_evaluated", 0) for r in records)
-        prompt_s = sum((r.get("timings") or {}).get("prompt_s", 0.0) for r in records)
+        completion_tokens = sum(r.completion_tokens or 0 for r in records)
+        decode_s = sum((r.timings or {}).get("decode_s", 0.0) for r in records)
+        prompt_eval = sum((r.timings or {}).get("prompt_tokens_evaluated", 0) for r in records)
+        prompt_s = sum((r.timings or {}).get("prompt_s", 0.0) for r in records)
         self.manifest["timing"] = {
             "load_s": model.get("load_s"),
             "total_s": round(total_s, 3),
             "cases_run": len(records) - len(self.kept),
             "cases_kept": len(self.kept),
-            "prompt_tokens": sum(r.get("prompt_tokens") or 0 for r in records),
+            "prompt_tokens": sum(r.prompt_tokens or 0 for r in records),
             "prompt_tokens_evaluated": prompt_eval,
             "completion_tokens": completion_tokens,
             "decode_tokens_per_s": round(completion_tokens / decode_s, 2) if decode_s else None,
@@ -396,7 +399,9 @@ class HarnessSession:
         self.manifest.update(status="interrupted" if interrupted else "complete", finished=utc_now())
         # One verdict for pytest and `harness gate`: completeness, error rate and gates (a partial run is judged
         # and labelled here; `gate`/`publish` refuse it unless --allow-partial).
-        verdict = judge_run(self.manifest, records, self.gates, allow_partial=True, check_status=False)
+        verdict = judge_run(
+            RunManifest.build(self.manifest), records, self.gates, allow_partial=True, check_status=False
+        )
         code = verdict.exit_code
         gate_results = verdict.gate_results
         self.manifest.update(

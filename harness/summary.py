@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from harness.gates import GateResult, SuiteStats
+from harness.records import CaseRecord
 from harness.results import strip_control
 from harness.verdict import EXIT_WORDS, VERDICT, partial_note
 
@@ -19,16 +21,16 @@ class Summary:
     directory: Path
 
 
-def judge_agreement(records: list[dict[str, Any]]) -> dict[str, tuple[int, int]]:
+def judge_agreement(records: Sequence[CaseRecord]) -> dict[str, tuple[int, int]]:
     """For each judge check with ``compare_with``: how often its pass/fail matched that rule check's."""
     out: dict[str, list[int]] = {}
     for r in records:
-        by_name = {c["name"]: c for c in r.get("checks", [])}
-        for c in r.get("checks", []):
-            other = (c.get("args") or {}).get("compare_with")
-            if other and other in by_name and c.get("value") is not None:
-                pair = out.setdefault(f"{c['name']} vs {other}", [0, 0])
-                pair[0] += int(bool(c["passed"]) == bool(by_name[other]["passed"]))
+        by_name = {c.name: c for c in r.checks or []}
+        for c in r.checks or []:
+            other = (c.args or {}).get("compare_with")
+            if other and other in by_name and c.value is not None:
+                pair = out.setdefault(f"{c.name} vs {other}", [0, 0])
+                pair[0] += int(c.passed == by_name[other].passed)
                 pair[1] += 1
     return {k: (v[0], v[1]) for k, v in out.items()}
 

@@ -19,7 +19,7 @@ A run cannot vouch (exit 2) when
   labelled), so for a partial run ``pytest``'s exit code equals ``harness gate --allow-partial``'s, and plain
   ``harness gate`` exits 2.
 
-Manifest fields read here (constants below; ``HarnessSession.open`` writes them):
+Manifest fields read here (typed by :class:`harness.records.RunManifest`; ``HarnessSession.open`` writes them):
 
 ``cases_selected`` (int)
     Cases the run selected after ``-k``/``-m``/``--lf``/``--deselect``/``--limit`` and ``--case-set``.
@@ -49,7 +49,6 @@ the suites' ``cases_total`` instead; that errs on the side of "partial" for a su
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -73,22 +72,17 @@ from harness.gates import (
     parse_override,
     suite_stats,
 )
+from harness.records import CaseRecord, RunManifest, Selection
+from harness.registry import did_you_mean
 from harness.suite import Suite, load_suite, suite_files
 from harness.types import DEFAULT_SET
 from harness.yamlio import load_yaml
 
-CASES_SELECTED = "cases_selected"
-CASES_SKIPPED = "cases_skipped"
-PARTIAL = "partial"
-SELECTION = "selection"
 CASE_SETS = "case_sets"  # in manifest["selection"] (or, as a fallback, at the manifest's top level)
-SUITES = "suites"
-CASES_TOTAL = "cases_total"
 CASES_BY_SET = "cases_by_set"
 CATEGORIES = "categories"
 CHECKS = "checks"
 VERDICT = "verdict"
-IN_SETS = "in_sets"  # manifest["selection"]["suites"][NAME]["in_sets"]: the suite's cases in the asked-for sets
 
 EXIT_WORDS = {EXIT_OK: "all gates met", EXIT_GATE_FAILED: "a gate failed", EXIT_UNTRUSTED: "run not trustworthy"}
 ALLOW_PARTIAL_HINT = "run the suites whole, or pass --allow-partial to judge it anyway"
@@ -169,38 +163,29 @@ def partial_note(selected: int | None, available: int | None) -> str:
     return f"partial run: {case_count(selected, available)}"
 
 
-def _case_key(record: dict[str, Any]) -> str:
-    return f"{record.get('suite')}/{record.get('case_id')}"
+def _case_key(record: CaseRecord) -> str:
+    return f"{record.suite}/{record.case_id}"
 
 
-def _skipped_keys(manifest: dict[str, Any]) -> set[str]:
-    keys = set()
-    for item in manifest.get(CASES_SKIPPED) or []:
-        key = item.get("case") if isinstance(item, dict) else item
-        if isinstance(key, str):
-            keys.add(key)
-    return keys
-
-
-def covered_cases(manifest: dict[str, Any], records: Sequence[dict[str, Any]]) -> set[str]:
+def covered_cases(manifest: RunManifest, records: Sequence[CaseRecord]) -> set[str]:
     """``suite/case_id`` of every case with a record or listed as skipped (a case recorded twice counts once)."""
-    return {_case_key(r) for r in records} | _skipped_keys(manifest)
+    return {_case_key(r) for r in records} | {s.case for s in manifest.cases_skipped or []}
 
 
 def completeness_problem(
-    manifest: dict[str, Any], records: Sequence[dict[str, Any]], *, subject: str = "the run", check_status: bool = True
+    manifest: RunManifest, records: Sequence[CaseRecord], *, subject: str = "the run", check_status: bool = True
 ) -> str | None:
     """Why the run is not complete, as one sentence about ``subject``; None when it is.
 
     ``check_status``: also require the manifest's status to be ``complete`` (a stored run); False while the
     run is being finished (``HarnessSession.finish``, whose manifest still says ``running``).
     """
-    status = manifest.get("status")
+    status = manifest.status
     if check_status and status != "complete":
         why = "it was interrupted" if status == "interrupted" else "it was killed or is still going"
         return f"{subject} is not complete (status {status!r}): {why}; rerun it"
-    selected = manifest.get(CASES_SELECTED)
-    if isinstance(selected, bool) or not isinstance(selected, int):
+    selected = manifest.cases_selected
+    if selected is None:
         return f"{subject} is incomplete: its manifest does not say how many cases were selected; rerun it"
     covered = len(covered_cases(manifest, records))
     if covered < selected:
@@ -211,7 +196,7 @@ def completeness_problem(
     return None
 
 
-def check_complete(run_dir: Path, manifest: dict[str, Any], records: Sequence[dict[str, Any]]) -> None:
+def check_complete(run_dir: Path, manifest: RunManifest, records: Sequence[CaseRecord]) -> None:
     """Raise RunNotTrustedError unless the stored run in ``run_dir`` finished and every selected case has a
     record or was skipped (:func:`completeness_problem`). Says nothing about gates or partial runs: ``harness
     gate`` checks this before judging, the training loop before reading a round's pass rates."""
@@ -220,50 +205,41 @@ def check_complete(run_dir: Path, manifest: dict[str, Any], records: Sequence[di
         raise RunNotTrustedError(problem)
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _suite_available(name: str, manifest: dict[str, Any], case_sets: Sequence[str]) -> tuple[int | None, bool]:
+def _suite_available(name: str, manifest: RunManifest, case_sets: Sequence[str]) -> tuple[int | None, bool]:
     """``(cases of suite name in the run's case sets, exact?)``: the selection's ``in_sets`` (exact), else the
     suite entry's ``cases_by_set`` (exact), else its ``cases_total`` (all sets: an upper bound), else None."""
-    in_sets = _int(_dict(_dict(_dict(manifest.get(SELECTION)).get(SUITES)).get(name)).get(IN_SETS))
-    if in_sets is not None:
-        return in_sets, True
-    entry = _dict(_dict(manifest.get(SUITES)).get(name))
-    by_set = entry.get(CASES_BY_SET)
-    if isinstance(by_set, dict):
-        return sum(n for s, n in by_set.items() if s in case_sets and _int(n) is not None), True
-    return _int(entry.get(CASES_TOTAL)), False
+    chosen = (manifest.selection.suites or {}).get(name) if manifest.selection else None
+    if chosen is not None and chosen.in_sets is not None:
+        return chosen.in_sets, True
+    entry = manifest.suite(name)
+    if entry.cases_by_set is not None:
+        return sum(n for s, n in entry.cases_by_set.items() if s in case_sets), True
+    return entry.cases_total, False
 
 
-def _case_sets(manifest: dict[str, Any]) -> list[str]:
-    for raw in (_dict(manifest.get(SELECTION)).get(CASE_SETS), manifest.get(CASE_SETS)):
+def _case_sets(manifest: RunManifest) -> list[str]:
+    for raw in (manifest.selection.case_sets if manifest.selection else None, getattr(manifest, CASE_SETS, None)):
         if isinstance(raw, list) and raw:
             return [str(s) for s in raw]
     return [DEFAULT_SET]
 
 
 def _coverage(
-    manifest: dict[str, Any], records: Sequence[dict[str, Any]]
+    manifest: RunManifest, records: Sequence[CaseRecord]
 ) -> tuple[bool, int | None, dict[str, tuple[int, int | None]]]:
     """``(partial, available, per suite (covered, available))`` by the rules in the module docstring."""
     case_sets = _case_sets(manifest)
     covered = covered_cases(manifest, records)
     per_suite: dict[str, tuple[int, int | None]] = {}
     exact = True
-    for name in _dict(manifest.get(SUITES)):
+    for name in manifest.suites or {}:
         total, is_exact = _suite_available(name, manifest, case_sets)
         exact = exact and is_exact
         per_suite[name] = (sum(1 for k in covered if k.split("/", 1)[0] == name), total)
     totals = [t for _, t in per_suite.values()]
     available = sum(t for t in totals if t is not None) if totals and None not in totals else None
-    selected = _int(manifest.get(CASES_SELECTED))
-    flag = manifest.get(PARTIAL)
+    selected = manifest.cases_selected
+    flag = manifest.partial
     partial = flag is True
     if not partial and selected is not None and available is not None and (exact or flag is None):
         partial = selected < available
@@ -279,11 +255,11 @@ def _mark_partial(g: GateResult, note: str) -> GateResult:
 _OPTION_FLAGS = {"k": "-k", "m": "-m", "lf": "--lf", "limit": "--limit", "deselect": "--deselect"}
 
 
-def _selection_text(selection: dict[str, Any]) -> str:
-    options = _dict(selection.get("options"))
+def _selection_text(selection: Selection) -> str:
+    options = selection.options or {}
     shown = []
     for key, flag in _OPTION_FLAGS.items():
-        value = options.get(key, selection.get(key))
+        value = options.get(key, getattr(selection, key, None))
         if value in (None, False, "", [], {}):
             continue
         if value is True:
@@ -293,15 +269,15 @@ def _selection_text(selection: dict[str, Any]) -> str:
         else:
             shown.append(f"{flag} {value!r}" if isinstance(value, str) else f"{flag} {value}")
     text = f", selected with {' '.join(shown)}" if shown else ""
-    left_out = selection.get("suite_files_not_collected")
-    if isinstance(left_out, list) and left_out:
+    left_out = selection.suite_files_not_collected
+    if left_out:
         text += f", suite files not collected: {', '.join(map(str, left_out[:3]))}{' ...' if len(left_out) > 3 else ''}"
     return text
 
 
 def judge_run(
-    manifest: dict[str, Any],
-    records: Sequence[dict[str, Any]],
+    manifest: RunManifest,
+    records: Sequence[CaseRecord],
     config: GateConfig,
     *,
     allow_partial: bool = False,
@@ -315,10 +291,10 @@ def judge_run(
     ``check_status``: see :func:`completeness_problem`. ``subject`` starts the reasons ("run runs/x").
     Gates are evaluated even when the run cannot vouch, so a report can still show them.
     """
-    stats = suite_stats(list(records))
+    stats = suite_stats(records)
     err = error_rate(stats)
     partial, available, per_suite = _coverage(manifest, records)
-    selected = _int(manifest.get(CASES_SELECTED))
+    selected = manifest.cases_selected
     if selected is not None and available is not None and selected >= available:
         available = None  # partial by the flag alone (a suite file --lf left out): no "3 of 3 cases"
     results = evaluate_gates(config, stats)
@@ -343,7 +319,7 @@ def judge_run(
             f"{config.max_error_rate:.0%}; fix the back end, model or scorer named in the errors and rerun."
         )
     if partial and not allow_partial:
-        selection = _selection_text(_dict(manifest.get(SELECTION)))
+        selection = _selection_text(manifest.selection or Selection())
         reasons.append(
             f"{subject} is partial: {case_count(selected, available)}{selection}; gates on some "
             f"cases do not vouch for the suites: {ALLOW_PARTIAL_HINT}."
@@ -434,8 +410,8 @@ def _merge(names: Iterable[SuiteNames]) -> dict[str, SuiteNames]:
 
 
 def _did_you_mean(name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, sorted(known), n=1)
-    return f"did you mean {close[0]!r}? " if close else ""
+    close = did_you_mean(name, sorted(known))
+    return f"did you mean {close!r}? " if close else ""
 
 
 def _listing(known: Iterable[str], limit: int = 12) -> str:
@@ -493,32 +469,31 @@ def check_gate_names(
             _check_inner(suite, table, name, known[suite], where)
 
 
-def run_names(manifest: dict[str, Any], records: Sequence[dict[str, Any]]) -> dict[str, SuiteNames]:
+def run_names(manifest: RunManifest, records: Sequence[CaseRecord]) -> dict[str, SuiteNames]:
     """The names a stored run knows: its manifest's ``categories``/``checks`` lists where it has them (exact),
     else what its records hold (a lower bound: a category no selected case had is missing)."""
     by_suite: dict[str, tuple[set[str], set[str]]] = {}
     for r in records:
-        cats, checks = by_suite.setdefault(str(r.get("suite")), (set(), set()))
-        cats.add(str(r.get("category")))
-        checks.update(str(c.get("name")) for c in r.get("checks") or [] if isinstance(c, dict))
-    suites = _dict(manifest.get(SUITES))
+        cats, checks = by_suite.setdefault(str(r.suite), (set(), set()))
+        cats.add(str(r.category))
+        checks.update(c.name for c in r.checks or [])
+    suites = manifest.suites or {}
     out = {}
     for name in {*suites, *by_suite}:
-        entry = _dict(suites.get(name))
+        entry = manifest.suite(name)
         cats, checks = by_suite.get(name, (set(), set()))
-        listed_cats, listed_checks = entry.get(CATEGORIES), entry.get(CHECKS)
         out[name] = SuiteNames(
             name,
-            frozenset(listed_cats) | cats if isinstance(listed_cats, list) else frozenset(cats),
-            frozenset(listed_checks) | checks if isinstance(listed_checks, list) else frozenset(checks),
+            frozenset(entry.categories) | cats if entry.categories is not None else frozenset(cats),
+            frozenset(entry.checks) | checks if entry.checks is not None else frozenset(checks),
         )
     return out
 
 
 def check_run_gate_names(
     config: GateConfig,
-    manifest: dict[str, Any],
-    records: Sequence[dict[str, Any]],
+    manifest: RunManifest,
+    records: Sequence[CaseRecord],
     overrides: Sequence[str] = (),
     *,
     where: str = "gates",
@@ -531,7 +506,7 @@ def check_run_gate_names(
     gates for suites the run did not include are left alone, as in a pytest run of some suites.
     """
     known = run_names(manifest, records)
-    suites = _dict(manifest.get(SUITES))
+    suites = manifest.suites or {}
     for item in overrides:
         o = parse_override(item)
         if o.suite is None:
@@ -545,9 +520,7 @@ def check_run_gate_names(
             _check_inner(o.suite, o.table, o.name, known[o.suite], f"--gate {item!r}")
     for suite in config.suites:
         entry = suites.get(suite)
-        if suite not in known or not isinstance(entry, dict):
-            continue
-        if not (isinstance(entry.get(CATEGORIES), list) and isinstance(entry.get(CHECKS), list)):
+        if suite not in known or entry is None or entry.categories is None or entry.checks is None:
             continue
         for table, name in _gate_names(config, suite):
             _check_inner(suite, table, name, known[suite], where)

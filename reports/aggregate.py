@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from harness.gates import suite_stats
 from reports.load import Run
 from reports.stats import wilson_interval
 
@@ -74,7 +73,7 @@ def latency_percentiles(latencies: pd.Series) -> dict[int, float | None]:
 def summarize(run: Run) -> RunSummary:
     """The run's tables. Pass counts come from :func:`harness.gates.suite_stats`, the very numbers the gates
     and the terminal summary use; the value lists (for distributions) and latencies from the run's frames."""
-    stats = suite_stats(run.records.to_dict("records"))
+    stats = run.stats
     values = run.checks.dropna(subset=["value"]).groupby(["suite", "name"], sort=False)["value"]
     return RunSummary(
         label=run.label,

@@ -18,6 +18,7 @@ import yaml
 from harness.errors import ConfigError
 from harness.gates import GateResult
 from harness.modelfile import MODELFILE
+from harness.records import RunManifest
 from reports.escape import redact
 from reports.gate import GateVerdict
 from reports.render import environment
@@ -34,9 +35,9 @@ def check_repo_id(repo_id: str) -> str:
     return repo_id
 
 
-def _base_model(manifest: dict[str, Any], meta: dict[str, Any]) -> str | None:
+def _base_model(manifest: RunManifest, meta: dict[str, Any]) -> str | None:
     """A Hub repo id for ``base_model``: the manifest's if it names one, else the GGUF's base_model repo URL."""
-    recorded = (manifest.get("model") or {}).get("base_model")
+    recorded = (manifest.model.model_extra or {}).get("base_model")
     if isinstance(recorded, str) and _REPO_ID.match(recorded):
         return recorded
     url = meta.get("general.base_model.0.repo_url")
@@ -80,10 +81,9 @@ def _hub_repo(text: str) -> str | None:
 
 def _card_suites(verdict: GateVerdict) -> list[dict[str, Any]]:
     """Per suite: its row of the Evaluation table and its category and check tables, numbers as text."""
-    suites = verdict.manifest.get("suites") or {}
     out = []
     for name, st in verdict.stats.items():
-        version = (suites.get(name) or {}).get("version", "?")
+        version = verdict.manifest.suite(name).version or "?"
         total = verdict.verdict.per_suite.get(name, (0, None))[1]  # its cases in the run's case sets
         out.append(
             {
@@ -118,9 +118,9 @@ def _card_context(
 ) -> dict[str, Any]:
     """Everything the card shows; ``templates/model_card.md.jinja`` lays it out and escapes each value."""
     manifest = verdict.manifest
-    model = manifest.get("model") or {}
-    decoding = manifest.get("decoding") or {}
-    size = model.get("size_bytes") or verdict.model_path.stat().st_size
+    model = manifest.model
+    decoding = manifest.decoding or {}
+    size = model.size_bytes or verdict.model_path.stat().st_size
     return {
         "front_matter": front,
         "repo_id": repo_id,
@@ -129,12 +129,12 @@ def _card_context(
         "sha256": verdict.model_sha256,
         "modelfile": MODELFILE,
         "hub_url": HUB_URL,
-        "model_name": model.get("model_name") or meta.get("_name") or gguf_name,
-        "quant": model.get("quantization") or meta.get("_file_type") or "unknown",
+        "model_name": model.model_name or meta.get("_name") or gguf_name,
+        "quant": model.quantization or meta.get("_file_type") or "unknown",
         "size_mb": f"{size / 1e6:.1f}",
         "base_model": base_model,
         "base_repo": _hub_repo(base_model) if base_model else None,
-        "harness_version": manifest.get("harness_version", "?"),
+        "harness_version": manifest.harness_version or "?",
         "records": verdict.records,
         "evaluated": len(verdict.evaluated),
         "partial_note": verdict.verdict.partial_note if verdict.partial else "",
@@ -154,15 +154,15 @@ def _card_context(
             for g in verdict.results
         ],
         "ungated": [s for s in verdict.stats if s not in verdict.config.suites],
-        "started": manifest.get("started"),
-        "finished": manifest.get("finished"),
-        "selected": manifest.get("cases_selected"),
-        "backend": model.get("backend", "?"),
-        "llama_cpp_python": model.get("llama_cpp_python"),
-        "n_ctx": model.get("n_ctx"),
+        "started": manifest.started,
+        "finished": manifest.finished,
+        "selected": manifest.cases_selected,
+        "backend": model.backend or "?",
+        "llama_cpp_python": model.llama_cpp_python,
+        "n_ctx": model.n_ctx,
         "temperature": decoding.get("temperature", "?"),
         "seed": decoding.get("seed", "?"),
-        "command": _short_command(manifest["command"]) if manifest.get("command") else None,
+        "command": _short_command(manifest.command) if manifest.command else None,
     }
 
 
@@ -179,15 +179,13 @@ def _front_matter(
     verdict: GateVerdict, repo_id: str, meta: dict[str, Any], license_id: str | None, base_model: str | None
 ) -> dict[str, Any]:
     name = repo_id.split("/", 1)[1]
-    suites = verdict.manifest.get("suites") or {}
-    model = verdict.manifest.get("model") or {}
-    quant = str(model.get("quantization") or meta.get("_file_type") or "")
+    quant = str(verdict.manifest.model.quantization or meta.get("_file_type") or "")
     tags = ["gguf", "smallmodel-harness", "tool-calling", *verdict.stats]
     if quant and quant != "unknown":
         tags.append(quant)
     results = []
     for suite, st in verdict.stats.items():
-        version = (suites.get(suite) or {}).get("version", "?")
+        version = verdict.manifest.suite(suite).version or "?"
         metrics: list[dict[str, Any]] = [
             {"name": "pass rate", "type": "pass_rate", "value": round(st.pass_rate, 4), "verified": False}
         ]
@@ -214,8 +212,8 @@ def _front_matter(
         "tags": list(dict.fromkeys(tags)),
         "model-index": [{"name": name, "results": results}],
         "smallmodel_harness": {
-            "harness_version": verdict.manifest.get("harness_version"),
-            "run_finished": verdict.manifest.get("finished"),
+            "harness_version": verdict.manifest.harness_version,
+            "run_finished": verdict.manifest.finished,
             "model_file": verdict.model_path.name,
             "model_sha256": verdict.model_sha256,
             "cases": verdict.records,

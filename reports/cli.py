@@ -27,7 +27,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = args.out or args.run_dir / "report"
     _print_paths(write_report(run, out))
     overall = summarize(run).overall
-    statuses = [g.get("status") for g in run.gate_results]
+    statuses = [g.status for g in run.gate_results]
     gates = ", ".join(f"{statuses.count(s)} {s.replace('_', ' ')}" for s in ("passed", "failed", "not_evaluated"))
     print(f"{run.label}: {overall.text} cases passed [95% CI {overall.interval_text}]; gates: {gates}")
     return EXIT_OK

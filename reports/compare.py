@@ -116,7 +116,7 @@ def scoring_caveats(a: Run, b: Run, suites: set[str]) -> list[str]:
     Then part of a difference may come from the judging, not the models; score both with the same harness.
     """
     out = []
-    code_a, code_b = a.manifest.get("scoring_code_sha256"), b.manifest.get("scoring_code_sha256")
+    code_a, code_b = a.manifest.scoring_code_sha256, b.manifest.scoring_code_sha256
     if code_a and code_b and code_a != code_b:
         out.append(
             f"{a.label} and {b.label} were scored by different scorer code ({code_a[:12]} vs {code_b[:12]}): "
@@ -128,8 +128,7 @@ def scoring_caveats(a: Run, b: Run, suites: set[str]) -> list[str]:
             f"{older}: no scorer fingerprint in the manifest (an older harness), so matching scorers are unproven"
         )
     for suite in sorted(suites):
-        sa = (a.manifest.get("suites") or {}).get(suite, {}).get("sha256")
-        sb = (b.manifest.get("suites") or {}).get(suite, {}).get("sha256")
+        sa, sb = a.manifest.suite(suite).sha256, b.manifest.suite(suite).sha256
         if sa and sb and sa != sb:
             out.append(f"suite {suite} changed between the runs ({sa[:12]} vs {sb[:12]}): its cases or checks differ")
     return out

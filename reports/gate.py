@@ -16,14 +16,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from harness.errors import ConfigError, ModelLoadError, RunNotTrustedError
 from harness.gates import GateConfig, GateResult, SuiteStats, gate_config
 from harness.gates import load_gates as load_gate_file
 from harness.models import resolve_model, sha256_file
-from harness.records import manifest_dict, results_dicts
-from harness.results import MANIFEST_FILE
+from harness.records import RunManifest, read_manifest, read_records
+from harness.results import MANIFEST_FILE, RESULTS_FILE
 from harness.verdict import Verdict, check_complete, check_run_gate_names, judge_run
 from reports.escape import redact
 
@@ -37,7 +36,7 @@ class GateVerdict:
     """The gates re-judged on a stored run (``verdict``), with the run and the file it was checked against."""
 
     run_dir: Path
-    manifest: dict[str, Any]
+    manifest: RunManifest
     verdict: Verdict
     config: GateConfig
     gates_source: str
@@ -98,14 +97,14 @@ class GateVerdict:
         return [redact(line) for line in out]
 
 
-def _gate_config(manifest: dict[str, Any], gates_file: Path | None, overrides: Sequence[str]) -> tuple[GateConfig, str]:
+def _gate_config(manifest: RunManifest, gates_file: Path | None, overrides: Sequence[str]) -> tuple[GateConfig, str]:
     """The gate file if one is given, else the config the run itself was judged with, then any overrides."""
     suffix = f" + {len(overrides)} override(s)" if overrides else ""
     if gates_file is not None:
         if not gates_file.is_file():
             raise ConfigError(f"--gates {gates_file}: no such file")
         return load_gate_file(gates_file, list(overrides)), f"{gates_file}{suffix}"
-    stored = manifest.get("gates")
+    stored = manifest.gates
     if not isinstance(stored, dict):
         raise RunNotTrustedError(
             f"{MANIFEST_FILE} records no gate configuration; pass --gates FILE to judge this run against one"
@@ -113,13 +112,12 @@ def _gate_config(manifest: dict[str, Any], gates_file: Path | None, overrides: S
     return gate_config(stored, overrides, f"gate configuration (manifest{suffix})"), f"stored in the manifest{suffix}"
 
 
-def _model_file(spec: str | Path | None, manifest: dict[str, Any]) -> Path:
+def _model_file(spec: str | Path | None, manifest: RunManifest) -> Path:
     """The file to check: ``model`` as ``--model`` takes it ('default', a path), else the manifest's path."""
-    recorded = manifest.get("model") or {}
     if spec is None:
-        if not recorded.get("path"):
+        if not manifest.model.path:
             raise ModelMismatchError(f"{MANIFEST_FILE} records no model path; pass --model PATH")
-        path = Path(recorded["path"])
+        path = Path(manifest.model.path)
         if not path.is_file():
             raise ModelMismatchError(
                 f"model file {path} (recorded in the manifest) is missing; pass --model PATH to check another copy"
@@ -134,16 +132,15 @@ def _model_file(spec: str | Path | None, manifest: dict[str, Any]) -> Path:
         raise ModelMismatchError(f"model cannot be checked: {exc}") from None
 
 
-def _check_model(path: Path, manifest: dict[str, Any]) -> str:
+def _check_model(path: Path, manifest: RunManifest) -> str:
     """The file's sha256, if it is the one the manifest recorded; else a ModelMismatchError saying how it differs."""
-    recorded = manifest.get("model") or {}
-    expected = recorded.get("model_sha256")
-    if not isinstance(expected, str) or len(expected) != 64:
+    expected = manifest.model.model_sha256
+    if expected is None or len(expected) != 64:
         raise ModelMismatchError(f"{MANIFEST_FILE} records no model sha256; the run cannot vouch for any file")
     if not path.is_file():
         raise ModelMismatchError(f"model file {path} is missing")
-    size = recorded.get("size_bytes")
-    if isinstance(size, int) and path.stat().st_size != size:  # no need to hash gigabytes to know
+    size = manifest.model.size_bytes
+    if size is not None and path.stat().st_size != size:  # no need to hash gigabytes to know
         raise ModelMismatchError(
             f"model {path} is not the file this run scored: it has {path.stat().st_size:,} bytes, the run's model "
             f"had {size:,} (sha256 {expected[:12]})"
@@ -173,8 +170,8 @@ def gate_run(
     many errored cases, is partial (unless ``allow_partial``), or ``model`` (default: the manifest's model
     path) is missing or has another sha256. A failed gate is not an exception: it is in the returned verdict.
     """
-    manifest = manifest_dict(run_dir)
-    records = results_dicts(run_dir)
+    manifest = read_manifest(run_dir / MANIFEST_FILE)
+    records = read_records(run_dir / RESULTS_FILE)
     check_complete(run_dir, manifest, records)
     config, source = _gate_config(manifest, gates_file, overrides)
     check_run_gate_names(config, manifest, records, overrides, where=f"gates ({source})")

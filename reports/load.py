@@ -15,8 +15,9 @@ from typing import Any
 import pandas as pd
 
 from harness.errors import ConfigError
-from harness.records import manifest_dict, results_dicts
-from harness.results import RESULTS_FILE
+from harness.gates import SuiteStats, suite_stats
+from harness.records import CaseRecord, GateRecord, RunManifest, read_manifest, read_records
+from harness.results import MANIFEST_FILE, RESULTS_FILE
 from harness.runner import failure_reasons
 
 REQUIRED_FIELDS = ("suite", "case_id", "passed")
@@ -57,10 +58,11 @@ class ModelIdentity:
 
 @dataclass
 class Run:
-    """One stored run: the manifest as written and one DataFrame row per finished case."""
+    """One stored run: its manifest and records as read (typed), and one DataFrame row per finished case."""
 
     path: Path
-    manifest: dict[str, Any]
+    manifest: RunManifest
+    case_records: list[CaseRecord]
     records: pd.DataFrame
     label_override: str | None = None
 
@@ -71,7 +73,7 @@ class Run:
 
     @property
     def status(self) -> str:
-        return str(self.manifest.get("status", "unknown"))
+        return self.manifest.status or "unknown"
 
     @property
     def complete(self) -> bool:
@@ -80,27 +82,33 @@ class Run:
     @property
     def timing(self) -> dict[str, Any]:
         """The manifest's timing block; empty for a run that was killed before it finished."""
-        return dict(self.manifest.get("timing") or {})
+        return dict(self.manifest.timing or {})
 
     @property
-    def gate_results(self) -> list[dict[str, Any]]:
-        return list(self.manifest.get("gate_results") or [])
+    def gate_results(self) -> list[GateRecord]:
+        return list(self.manifest.gate_results or [])
+
+    @cached_property
+    def stats(self) -> dict[str, SuiteStats]:
+        """:func:`harness.gates.suite_stats` of the run's records, computed once: the very numbers the gates and
+        the terminal summary use."""
+        return suite_stats(self.case_records)
 
     @property
     def model(self) -> ModelIdentity:
-        m = self.manifest.get("model") or {}
-        template = m.get("chat_template") or {}
-        path = str(m.get("path") or m.get("spec") or "?")
+        m = self.manifest.model
+        template = m.chat_template or {}
+        path = str(m.path or m.spec or "?")
         return ModelIdentity(
             file=Path(path).name,
             path=path,
-            size_bytes=m.get("size_bytes"),
-            sha256=m.get("model_sha256"),
-            name=m.get("model_name"),
-            architecture=m.get("architecture"),
-            quantization=m.get("quantization"),
-            parameters=m.get("n_params"),
-            backend=m.get("backend"),
+            size_bytes=m.size_bytes,
+            sha256=m.model_sha256,
+            name=m.model_name,
+            architecture=m.architecture,
+            quantization=m.quantization,
+            parameters=m.n_params,
+            backend=m.backend,
             chat_template_source=template.get("source"),
             chat_template_sha256=template.get("sha256"),
         )
@@ -112,40 +120,42 @@ class Run:
         rows = [
             {
                 "suite": rec.suite,
-                "category": rec.category,
+                "category": rec.category or "",
                 "case_id": rec.case_id,
-                "name": check.get("name"),
-                "passed": bool(check.get("passed")),
-                "value": check.get("value"),
+                "name": check.name,
+                "passed": check.passed,
+                "value": check.value,
             }
-            for rec in self.records.itertuples()
-            for check in rec.checks
+            for rec in self.case_records
+            for check in rec.checks or []
         ]
         frame = pd.DataFrame(rows, columns=["suite", "category", "case_id", "name", "passed", "value"])
         frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
         return frame
 
 
-def _records_frame(directory: Path) -> pd.DataFrame:
+def _read_records(directory: Path) -> list[CaseRecord]:
     path = directory / RESULTS_FILE
     try:
-        records = results_dicts(directory)
+        records = read_records(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot be read ({exc}); re-run the suites to rewrite it") from None
     if not records:
         raise ConfigError(f"{path}: holds no finished cases; nothing to report (re-run the suites)")
     for i, rec in enumerate(records, 1):
-        missing = [f for f in REQUIRED_FIELDS if not isinstance(rec, dict) or f not in rec]
+        missing = [f for f in REQUIRED_FIELDS if getattr(rec, f) is None]
         if missing:
             raise ConfigError(f"{path}: record {i} lacks {', '.join(missing)}; the results file is damaged")
-    frame = pd.DataFrame.from_records(records).reindex(columns=[*RECORD_COLUMNS])
+    return records
+
+
+def _records_frame(records: list[CaseRecord]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records([r.to_json_dict() for r in records]).reindex(columns=[*RECORD_COLUMNS])
     frame["passed"] = frame["passed"].fillna(False).astype(bool)
     frame["category"] = frame["category"].fillna("")
     frame["outcome"] = frame["outcome"].astype(object).fillna(frame["passed"].map({True: "passed", False: "failed"}))
     frame["checks"] = [c if isinstance(c, list) else [] for c in frame["checks"]]
-    frame["failed_checks"] = [
-        ", ".join(c.get("name", "?") for c in cs if not c.get("passed")) for cs in frame["checks"]
-    ]
+    frame["failed_checks"] = [", ".join(c.name for c in r.checks or [] if not c.passed) for r in records]
     frame["failures"] = ["; ".join(failure_reasons(r)) for r in records]
     for col in ("latency_s", "prompt_tokens", "completion_tokens"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce")
@@ -157,5 +167,6 @@ def load_run(path: Path | str, label: str | None = None) -> Run:
     directory = Path(path)
     if not directory.is_dir():
         raise ConfigError(f"{directory}: no such run directory; pass the --results DIR of a finished run")
-    manifest = manifest_dict(directory)
-    return Run(path=directory, manifest=manifest, records=_records_frame(directory), label_override=label)
+    manifest = read_manifest(directory / MANIFEST_FILE)
+    records = _read_records(directory)
+    return Run(directory, manifest, records, _records_frame(records), label_override=label)

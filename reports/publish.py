@@ -153,10 +153,8 @@ def publish(
             f"refusing to publish {verdict.model_path.name}: no gate was evaluated on run {run_dir} "
             "(none configured for its suites, or none had cases); a model is published only when gates vouch for it"
         )
-    if (verdict.manifest.get("model") or {}).get("kind", "gguf") != "gguf":
-        raise ConfigError(
-            f"{verdict.model_path}: the run scored a {verdict.manifest['model']['kind']} model, not a GGUF"
-        )
+    if (verdict.manifest.model.kind or "gguf") != "gguf":
+        raise ConfigError(f"{verdict.model_path}: the run scored a {verdict.manifest.model.kind} model, not a GGUF")
     meta = _gguf_metadata(verdict.model_path)
     gguf_name = verdict.model_path.name
     check_model_file_name(gguf_name, "the GGUF file name")  # before anything is copied

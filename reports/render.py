@@ -77,7 +77,7 @@ def _identity_rows(runs: list[Run]) -> list[tuple[str, list[str]]]:
         ("chat template sha256", [_dash(m.chat_template_sha256) for m in models]),
         ("run directory", [str(r.path) for r in runs]),
         ("status", [r.status for r in runs]),
-        ("started", [_dash(r.manifest.get("started")) for r in runs]),
+        ("started", [_dash(r.manifest.started) for r in runs]),
     ]
 
 
@@ -102,7 +102,7 @@ def _rows(tables: list[dict[Key, Any]]) -> list[Row]:
 
 
 def _gates(runs: list[Run]) -> list[dict[str, Any]]:
-    return [g | {"model": r.label} for r in runs for g in r.gate_results]
+    return [g.model_dump(exclude_unset=True) | {"model": r.label} for r in runs for g in r.gate_results]
 
 
 def _charts(summaries: list[RunSummary], categories: list[Row]) -> dict[str, Any]:
@@ -129,7 +129,7 @@ def build_context(runs: list[Run], pairs: list[PairResult]) -> dict[str, Any]:
         "title": f"{kind}: {' vs '.join(labels)}",
         "kind": kind.lower(),
         "generated": utc_now(),
-        "harness_version": runs[0].manifest.get("harness_version", "?"),
+        "harness_version": runs[0].manifest.harness_version or "?",
         "models": [{"label": label, "colour": colour(i)} for i, label in enumerate(labels)],
         "incomplete": [r for r in runs if not r.complete],
         "identity": _identity_rows(runs),

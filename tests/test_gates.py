@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ConfigError
-from harness.gates import apply_overrides, error_rate, evaluate_gates, load_gates, suite_stats
+from harness.gates import apply_overrides, error_rate, evaluate_gates, load_gates
+from tests.run_files import suite_stats
 
 
 def _rec(suite: str, category: str, passed: bool, outcome: str | None = None, checks: list | None = None) -> dict:

@@ -16,16 +16,15 @@ import reports.render  # noqa: F401
 from harness import scoring
 from harness.cli import main
 from harness.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_UNTRUSTED, ConfigError
-from harness.gates import error_rate, evaluate_gates, gate_config, load_gates, suite_stats
+from harness.gates import error_rate, evaluate_gates, gate_config, load_gates
 from harness.suite import load_suite
 from harness.verdict import (
     SuiteNames,
     check_gate_names,
-    check_run_gate_names,
-    judge_run,
     known_suites,
     suite_manifest_entry,
 )
+from tests.run_files import check_run_gate_names, judge_run, suite_stats
 
 pytest_plugins = ["pytester"]
 
@@ -57,6 +56,7 @@ def manifest(
     """A manifest as HarnessSession.open writes it (``partial`` None: an old manifest without the field)."""
     m: dict[str, Any] = {
         "status": status,
+        "model": {"spec": "scripted:x", "kind": "scripted"},
         "cases_selected": n_selected,
         "suites": {"pokkit": {"version": "1", "cases_total": cases_total}},
     }
@@ -373,12 +373,13 @@ def test_a_parser_crash_on_a_chat_reply_is_an_error_record(monkeypatch: pytest.M
 
     monkeypatch.setattr(harness.scoring, "finish", broken)
     case = _chat_case([Check("not_empty", {}, build_scorer("not_empty"))])
-    record = harness.runner.run_case(ScriptedBackend({"*": "Ribbit"}), case, GenerationParams(max_tokens=32))
+    typed = harness.runner.run_case(ScriptedBackend({"*": "Ribbit"}), case, GenerationParams(max_tokens=32))
+    record = typed.to_json_dict()
     assert record["outcome"] == "error" and record["response"] == "Ribbit" and record["checks"] == []
     assert record["error"] == (
         "the parser crashed on the reply: ValueError: Exceeds the limit (4300 digits) for integer string conversion"
     )
-    assert harness.runner.failure_reasons(record) == [f"error: {record['error']}"]
+    assert harness.runner.failure_reasons(typed) == [f"error: {record['error']}"]
 
 
 def test_a_config_error_from_a_scorer_still_stops_the_case() -> None:

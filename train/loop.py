@@ -27,14 +27,16 @@ from harness.errors import ConfigError, TrainingError
 from harness.fingerprint import scoring_code_sha256
 from harness.gates import suite_stats
 from harness.models import sha256_file
-from harness.records import manifest_dict, results_dicts
+from harness.records import read_manifest, read_records
 from harness.results import (
     MANIFEST_FILE,
-    dumps_line,
+    RESULTS_FILE,
+    append_jsonl,
     loads_line,
     split_jsonl,
     utc_now,
     write_json_atomic,
+    write_jsonl_atomic,
 )
 from harness.suite import load_suite, suite_path
 from harness.verdict import check_complete
@@ -108,24 +110,24 @@ def evaluate(model: Path | str, suite_dir: Path, results_dir: Path, extra: Seque
     if proc.returncode not in (0, 1) or not (results_dir / MANIFEST_FILE).is_file():
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-6:])
         raise TrainingError(f"evaluation of {model} could not be trusted (pytest exit {proc.returncode}):\n{tail}")
-    manifest = manifest_dict(results_dir)
-    records = results_dicts(results_dir)
+    manifest = read_manifest(results_dir / MANIFEST_FILE)
+    records = read_records(results_dir / RESULTS_FILE)
     check_complete(results_dir, manifest, records)  # a run stopped early (-x) is no pass rate
     stats = suite_stats(records)
     passed = sum(s.passed for s in stats.values())
     total = sum(s.total for s in stats.values())
     by_category = {c: list(v) for s in stats.values() for c, v in s.by_category.items()}
-    gates = manifest.get("gate_results") or []
+    gates = manifest.gate_results or []
     return EvalResult(
         results_dir=str(results_dir),
-        exit_code=int(manifest.get("exit_code", proc.returncode)),
+        exit_code=proc.returncode if manifest.exit_code is None else manifest.exit_code,
         passed=passed,
         total=total,
         by_category=by_category,
-        gates_failed=[g["sentence"] for g in gates if g.get("status") == "failed"],
-        gates_passed=sum(1 for g in gates if g.get("status") == "passed"),
+        gates_failed=[g.sentence for g in gates if g.status == "failed"],
+        gates_passed=sum(1 for g in gates if g.status == "passed"),
         seconds=round(seconds, 1),
-        scoring_code_sha256=manifest.get("scoring_code_sha256"),
+        scoring_code_sha256=manifest.scoring_code_sha256,
     )
 
 
@@ -241,7 +243,7 @@ def run_loop(opt: LoopOptions, log: Callable[[str], None] = print) -> dict[str, 
             "gguf_sha256": base.sha256,
             "eval": baseline.__dict__,
         }
-        _append(ledger_file, entry)
+        append_jsonl(ledger_file, entry)
         ledger.append(entry)
         log(_round_line(0, baseline))
     best = max(ledger, key=lambda e: _score(_eval_from(e)))
@@ -299,7 +301,7 @@ def run_loop(opt: LoopOptions, log: Callable[[str], None] = print) -> dict[str, 
             "eval": current.__dict__,
             "regressions": regressed,
         }  # fmt: skip
-        _append(ledger_file, entry)
+        append_jsonl(ledger_file, entry)
         ledger.append(entry)
         round_times.append(float(entry["seconds"]))
         log(_round_line(rnd, current) + (f"; regressions: {'; '.join(regressed)}" if regressed else ""))
@@ -350,13 +352,6 @@ def _previous_data(out: Path, rnd: int) -> list[dict[str, Any]]:
     return data
 
 
-def _append(path: Path, entry: dict[str, Any]) -> None:
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write(dumps_line(entry) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
 def _read_ledger(path: Path) -> list[dict[str, Any]]:
     """Finished rounds. A line cut by a crash (and anything after it) is moved aside to ``ledger.jsonl.cut``
     and the ledger rewritten, so the round it described runs again and new lines append cleanly."""
@@ -369,9 +364,7 @@ def _read_ledger(path: Path) -> list[dict[str, Any]]:
             entries.append(loads_line(line))
         except json.JSONDecodeError:
             path.with_name(path.name + ".cut").write_text("\n".join(lines[n:]) + "\n", encoding="utf-8")
-            tmp = path.with_name(path.name + ".tmp")
-            tmp.write_text("".join(dumps_line(e) + "\n" for e in entries), encoding="utf-8")
-            tmp.replace(path)
+            write_jsonl_atomic(path, entries)
             break
     return entries
 

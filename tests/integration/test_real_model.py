@@ -51,7 +51,7 @@ def test_greedy_generation_is_repeatable_across_cache_states(backend: LlamaCppBa
 def test_pokkit_case_runs_end_to_end(backend: LlamaCppBackend) -> None:
     suite = load_suite(POKKIT)
     case = next(c for c in suite.cases if c.id == "edge_arithmetic_7x8")
-    record = run_case(backend, case, GenerationParams(max_tokens=32), suite.version)
+    record = run_case(backend, case, GenerationParams(max_tokens=32), suite.version).to_json_dict()
     assert record["outcome"] in ("passed", "failed")
     assert record["prompt_tokens"] > 1000  # the 15 tool schemas are in the system prompt
     assert 0 < record["completion_tokens"] <= case.max_tokens
@@ -64,7 +64,7 @@ def test_context_overflow_is_an_error_record_not_a_crash() -> None:
         with pytest.raises(ContextOverflowError, match="exceeds n_ctx 512"):
             small.generate([{"role": "user", "content": "hi " * 600}], [], GenerationParams(max_tokens=16))
         suite = load_suite(POKKIT)
-        record = run_case(small, suite.cases[0], GenerationParams(max_tokens=16))
+        record = run_case(small, suite.cases[0], GenerationParams(max_tokens=16)).to_json_dict()
         assert record["outcome"] == "error" and "raise --n-ctx" in record["error"]
     finally:
         small.close()

@@ -24,10 +24,10 @@ from harness.cli import main
 from harness.errors import ConfigError, HarnessError, RunNotTrustedError
 from harness.gates import GateConfig
 from harness.models import sha256_file
-from harness.verdict import check_complete
 from reports.escape import redact
 from reports.gate import ModelMismatchError, gate_run
 from reports.publish import GateFailedError, PublishError, publish
+from tests.run_files import check_complete
 
 pytest_plugins = ["pytester"]
 

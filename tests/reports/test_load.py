@@ -22,7 +22,7 @@ def test_load_run_reads_records_and_model_identity(run_a: Path) -> None:
     assert run.records.loc[4, "failed_checks"] == "contains"
     assert run.records.loc[4, "failures"] == "contains: contains none of 'ribbit'"
     assert len(run.checks) == 16 and set(run.checks["name"]) == {"contains", "short"}
-    assert {g["gate"] for g in run.gate_results} == {"pass_rate", "category_pass_rate.talk", "category_pass_rate.pets"}
+    assert {g.gate for g in run.gate_results} == {"pass_rate", "category_pass_rate.talk", "category_pass_rate.pets"}
 
 
 def test_errored_case_explains_itself(make_run: Callable[..., Path]) -> None:

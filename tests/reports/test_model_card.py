@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from harness.gates import gate_config
-from harness.verdict import judge_run
 from reports.card import model_card
 from reports.gate import GateVerdict
+from tests.run_files import judge_run, typed_manifest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TOKEN = "hf_" + "Q" * 34
@@ -137,7 +137,7 @@ def test_card_text_is_unchanged(variant: str, build: Any, tmp_path: Path, monkey
     verdict = judge_run(manifest, records, config, allow_partial=True, subject="run runs/x")
     gate_verdict = GateVerdict(
         run_dir=tmp_path / "run",
-        manifest=manifest,
+        manifest=typed_manifest(manifest),
         verdict=verdict,
         config=config,
         gates_source="stored in the manifest",

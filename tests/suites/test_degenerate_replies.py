@@ -262,7 +262,7 @@ def exception_for(case: Case, kind: str) -> str | None:
 
 
 def run_degenerate(case: Case, kind: str) -> dict[str, Any]:
-    return run_case(ScriptedBackend(responder(case, kind), source=f"degenerate:{kind}"), case, BASE)
+    return run_case(ScriptedBackend(responder(case, kind), source=f"degenerate:{kind}"), case, BASE).to_json_dict()
 
 
 def check_reasons(record: dict[str, Any]) -> str:

@@ -438,7 +438,7 @@ def test_a_crashing_summary_check_is_an_error_record_naming_it(case: Case) -> No
     backend = ScriptedBackend(perfect_answerer(case))
     record = run_case(
         backend, judged, PARAMS, ctx=ScoringContext(summarizer=ScriptedBackend(faithful_summariser(case)))
-    )
+    ).to_json_dict()
     assert record["outcome"] == "error" and not record["passed"]
     assert record["error"] == "scorer 'short' crashed on the reply: ZeroDivisionError: division by zero"
 
@@ -450,7 +450,7 @@ def test_a_crash_in_the_tasks_own_scoring_is_an_error_record(case: Case, monkeyp
         raise IndexError("list index out of range")
 
     monkeypatch.setattr(compression, "answer_matches", broken)
-    record = run_case(ScriptedBackend(perfect_answerer(case)), case, PARAMS)
+    record = run_case(ScriptedBackend(perfect_answerer(case)), case, PARAMS).to_json_dict()
     assert record["outcome"] == "error"
     assert record["error"] == "the compression task crashed: IndexError: list index out of range"
 
@@ -462,7 +462,7 @@ def test_a_reply_that_crashes_the_parser_is_an_error_record(case: Case, monkeypa
         raise RecursionError("maximum recursion depth exceeded")
 
     monkeypatch.setattr(harness.scoring, "finish", broken)
-    record = run_case(ScriptedBackend(perfect_answerer(case)), case, PARAMS)
+    record = run_case(ScriptedBackend(perfect_answerer(case)), case, PARAMS).to_json_dict()
     assert record["outcome"] == "error"
     assert record["error"] == "the parser crashed on the reply: RecursionError: maximum recursion depth exceeded"
 
