@@ -1,5 +1,5 @@
 """Command line: ``python -m harness COMMAND`` (info, the training commands of train/cli.py, the report, gate
-and publish commands of reports/, calibrate). Scoring runs through pytest: ``pytest suites/ --model X``.
+and publish commands of reports/, calibrate, rescore). Scoring runs through pytest: ``pytest suites/ --model X``.
 
 The entry point only parses arguments and calls library functions.
 """
@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     from harness.calibrate import add_commands as add_calibrate_command
 
     add_calibrate_command(sub)
+    from harness.rescore import add_commands as add_rescore_command
+
+    add_rescore_command(sub)
     return parser
 
 

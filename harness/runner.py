@@ -5,6 +5,7 @@ Kept free of pytest so the same path serves the plugin, the command line and ins
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -22,18 +23,62 @@ def case_params(case: Case, base: GenerationParams) -> GenerationParams:
     return replace(base, max_tokens=case.max_tokens, stop=tuple(dict.fromkeys((*base.stop, *case.stop))))
 
 
-def _error(record: dict[str, Any], message: str, completion: Completion | None = None) -> dict[str, Any]:
-    """``record`` as an ``error`` record; the reply, when there was one, is kept so the report shows it."""
-    record.update(outcome="error", passed=False, error=message, checks=[], response=None)
+def error_fields(message: str, completion: Completion | None = None) -> dict[str, Any]:
+    """The fields of an ``error`` record; the reply, when there was one, is kept so the report shows it."""
+    fields: dict[str, Any] = {"outcome": "error", "passed": False, "error": message, "checks": [], "response": None}
     if completion is not None:
-        record.update(
+        fields.update(
             response=completion.text,
             finish_reason=completion.finish_reason,
             latency_s=round(completion.latency_s, 4),
             prompt_tokens=completion.prompt_tokens,
             completion_tokens=completion.completion_tokens,
         )
-    return record
+    return fields
+
+
+def score_reply(case: Case, raw: Completion, ctx: ScoringContext | None = None) -> dict[str, Any]:
+    """Parse and score a chat case's generated reply ``raw``: the record fields that follow the case's own
+    (``outcome`` to ``timings``), or an ``error`` record's when the parser or a scorer raised or the judge
+    model failed. ``run_case`` calls it on a new reply and ``harness rescore`` on a stored one."""
+    try:
+        completion = parse_reply(raw)
+        scores = score_case(case, completion, ctx)
+    except ReplyCrashed as exc:
+        return error_fields(str(exc), raw)
+    except BackendError as exc:  # the judge model failed
+        return error_fields(f"judge: {exc}", raw)
+    passed = all(s.passed for s in scores)
+    return {
+        "outcome": "passed" if passed else "failed",
+        "passed": passed,
+        "error": None,
+        "checks": [s.to_dict() for s in scores],
+        "response": completion.text,
+        "visible": completion.visible,
+        "thinking": completion.thinking,
+        "tool_calls": [c.to_dict() for c in completion.tool_calls],
+        "parse_errors": [e.to_dict() for e in completion.parse_errors],
+        "finish_reason": completion.finish_reason,
+        "latency_s": round(completion.latency_s, 4),
+        "prompt_tokens": completion.prompt_tokens,
+        "completion_tokens": completion.completion_tokens,
+        "timings": {k: round(v, 4) for k, v in completion.timings.items()},
+    }
+
+
+def compression_fields(task: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The record fields of a compression case from ``task`` (``run_compression``, or the rescorer's scoring
+    of stored pieces): what it returns, or an ``error`` record's fields when a model failed, the parser or a
+    check raised, or the task itself crashed on a reply. A ConfigError (a bad case) propagates."""
+    try:
+        return task()
+    except (BackendError, ReplyCrashed) as exc:
+        return error_fields(str(exc))
+    except HarnessError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the task crashed on a reply: an error record, like a scorer
+        return error_fields(f"the compression task crashed: {crash_text(exc)}")
 
 
 def run_case(
@@ -71,43 +116,15 @@ def _run_case(
     if case.kind == "compression":
         from harness.tasks.compression import run_compression
 
-        try:
-            record.update(run_compression(backend, case, params, summarizer=ctx.summarizer if ctx else None))
-        except (BackendError, ReplyCrashed) as exc:
-            return _error(record, str(exc))
-        except HarnessError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - the task crashed on a reply: an error record, like a scorer
-            return _error(record, f"the compression task crashed: {crash_text(exc)}")
+        summarizer = ctx.summarizer if ctx else None
+        record.update(compression_fields(lambda: run_compression(backend, case, params, summarizer=summarizer)))
         return record
     try:
         raw = backend.generate(case.messages, case.tools, params, key=f"{case.suite}/{case.id}")
     except BackendError as exc:
-        return _error(record, str(exc))
-    try:
-        completion = parse_reply(raw)
-        scores = score_case(case, completion, ctx)
-    except ReplyCrashed as exc:
-        return _error(record, str(exc), raw)
-    except BackendError as exc:  # the judge model failed
-        return _error(record, f"judge: {exc}", raw)
-    passed = all(s.passed for s in scores)
-    record.update(
-        outcome="passed" if passed else "failed",
-        passed=passed,
-        error=None,
-        checks=[s.to_dict() for s in scores],
-        response=completion.text,
-        visible=completion.visible,
-        thinking=completion.thinking,
-        tool_calls=[c.to_dict() for c in completion.tool_calls],
-        parse_errors=[e.to_dict() for e in completion.parse_errors],
-        finish_reason=completion.finish_reason,
-        latency_s=round(completion.latency_s, 4),
-        prompt_tokens=completion.prompt_tokens,
-        completion_tokens=completion.completion_tokens,
-        timings={k: round(v, 4) for k, v in completion.timings.items()},
-    )
+        record.update(error_fields(str(exc)))
+        return record
+    record.update(score_reply(case, raw, ctx))
     return record
 
 

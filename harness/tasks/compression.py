@@ -13,7 +13,8 @@ A case of kind ``compression`` carries its conversation in ``data``::
 
 ``run_compression`` (1) asks the summariser to summarise the older turns, (2) builds the full context
 (system prompt + every turn) and the compressed one (system prompt with the summary appended + the recent
-turns), (3) asks every question once with each context and (4) reports four checks:
+turns), (3) asks every question once with each context and (4) scores what came back with
+``score_compression``, which ``harness rescore`` also calls on a stored record's pieces. Four checks:
 
 - ``token_reduction``: ``1 - compressed / full`` context tokens (``backend.count_tokens``), questions not
   counted; passes at ``min_reduction`` or more.
@@ -35,7 +36,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -296,18 +297,49 @@ def run_compression(
     full_tokens = backend.count_tokens(full)
     compressed_tokens = backend.count_tokens(compressed)
 
-    answers: list[dict[str, Any]] = []
+    replies: list[dict[str, str]] = []
     for i, item in enumerate(data["questions"], start=1):
         question = str(item["question"])
-        accepted = [str(a) for a in item["answers"]]
-        row: dict[str, Any] = {"question": question, "expected": accepted}
+        reply: dict[str, str] = {}
         for label, context in (("full", full), ("compressed", compressed)):
             done = parse_reply(
                 backend.generate(with_question(context, question), [], params, key=f"{key}/q{i}/{label}")
             )
             completions.append(done)
-            matched = answer_matches(done.visible, accepted)
-            row[label] = done.visible
+            reply[label] = done.visible
+        replies.append(reply)
+
+    return {
+        **score_compression(case, summary_done, replies, full_tokens, compressed_tokens),
+        "latency_s": round(sum(c.latency_s for c in completions), 4),
+        "wall_s": round(time.perf_counter() - started, 4),
+        "prompt_tokens": sum(c.prompt_tokens for c in completions),
+        "completion_tokens": sum(c.completion_tokens for c in completions),
+        "generations": len(completions),
+    }
+
+
+def score_compression(
+    case: Case,
+    summary_done: Completion,
+    replies: Sequence[Mapping[str, str]],
+    full_tokens: int,
+    compressed_tokens: int,
+) -> dict[str, Any]:
+    """Score a compression case from its pieces: the summary's parsed completion, the visible reply to each of
+    the case's questions (in order) with each context (``{"full": text, "compressed": text}``) and the two
+    contexts' token counts. Returns the record fields from ``outcome`` to ``finish_reason`` (what
+    :func:`run_compression` adds after them is its timing). ``run_compression`` calls it on what it generated,
+    ``harness rescore`` on what a run stored; a check that raises is a ``ReplyCrashed``."""
+    data = case.data
+    summary = summary_done.visible.strip()
+    answers: list[dict[str, Any]] = []
+    for item, reply in zip(data["questions"], replies, strict=True):
+        accepted = [str(a) for a in item["answers"]]
+        row: dict[str, Any] = {"question": str(item["question"]), "expected": accepted}
+        for label in ("full", "compressed"):
+            matched = answer_matches(reply[label], accepted)
+            row[label] = reply[label]
             row[f"{label}_correct"] = matched is not None
             row[f"{label}_matched"] = matched
         answers.append(row)
@@ -335,9 +367,4 @@ def run_compression(
         "tool_calls": [],
         "parse_errors": [],
         "finish_reason": summary_done.finish_reason,
-        "latency_s": round(sum(c.latency_s for c in completions), 4),
-        "wall_s": round(time.perf_counter() - started, 4),
-        "prompt_tokens": sum(c.prompt_tokens for c in completions),
-        "completion_tokens": sum(c.completion_tokens for c in completions),
-        "generations": len(completions),
     }
