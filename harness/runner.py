@@ -13,7 +13,7 @@ from harness.backends.base import Backend, GenerationParams
 from harness.errors import BackendError, HarnessError
 from harness.records import CaseRecord
 from harness.results import strip_control, utc_now
-from harness.scoring import ReplyCrashed, ScoringContext, crash_text, parse_reply, score_case
+from harness.scoring import ReplyCrashed, ScoringContext, crash_text, outcome_fields, parse_reply, score_case
 from harness.types import Case, Completion
 
 OUTCOMES = ("passed", "failed", "error")
@@ -48,12 +48,8 @@ def score_reply(case: Case, raw: Completion, ctx: ScoringContext | None = None) 
         return error_fields(str(exc), raw)
     except BackendError as exc:  # the judge model failed
         return error_fields(f"judge: {exc}", raw)
-    passed = all(s.passed for s in scores)
     return {
-        "outcome": "passed" if passed else "failed",
-        "passed": passed,
-        "error": None,
-        "checks": [s.to_dict() for s in scores],
+        **outcome_fields(scores),
         "response": completion.text,
         "visible": completion.visible,
         "thinking": completion.thinking,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -168,3 +168,11 @@ def score_case(case: Case, completion: Completion, ctx: ScoringContext | None = 
         except Exception as exc:  # a scorer bug on this reply: the case becomes an error record
             raise ReplyCrashed(f"scorer {check.name!r} crashed on the reply: {crash_text(exc)}") from exc
     return scores
+
+
+def outcome_fields(scores: Sequence[Score]) -> dict[str, Any]:
+    """The verdict fields of a scored record, in the order they are written: ``outcome``, ``passed``,
+    ``error`` (None) and ``checks``; a case passes when every check does."""
+    passed = all(s.passed for s in scores)
+    return {"outcome": "passed" if passed else "failed", "passed": passed, "error": None,
+            "checks": [s.to_dict() for s in scores]}  # fmt: skip

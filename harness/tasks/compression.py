@@ -41,7 +41,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import ConfigError
-from harness.scoring import parse_reply, score_case
+from harness.scoring import outcome_fields, parse_reply, score_case
 from harness.types import Completion, Message, Score
 
 if TYPE_CHECKING:
@@ -352,12 +352,8 @@ def score_compression(
         *recall_scores(full_hits, compressed_hits, total, _fraction(data, "min_retained", DEFAULT_MIN_RETAINED)),
         *score_case(case, summary_done),
     ]
-    passed = all(s.passed for s in scores)
     return {
-        "outcome": "passed" if passed else "failed",
-        "passed": passed,
-        "error": None,
-        "checks": [s.to_dict() for s in scores],
+        **outcome_fields(scores),
         "response": summary_done.text,
         "visible": summary,
         "thinking": summary_done.thinking,
