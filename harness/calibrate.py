@@ -471,7 +471,7 @@ def _open_judge(spec: str, chat_template: str | None) -> Backend:
     """The judge model ``spec``, opened as a run opens it (a GGUF in a worker process of its own)."""
     ref = resolve_model(spec)
     if ref.kind == "gguf":
-        inspect_gguf(ref.path)  # a bad file is one line now, before a worker starts
+        inspect_gguf(ref.file)  # a bad file is one line now, before a worker starts
     return open_model(ref, LoadOptions(chat_template=chat_template), None, "judge")
 
 

@@ -20,9 +20,10 @@ from harness.results import strip_control
 def cmd_info(args: argparse.Namespace) -> int:
     ref = resolve_model(args.model)
     if ref.kind != "gguf":
-        print(json.dumps({"spec": ref.spec, "kind": ref.kind, "path": str(ref.path)}, indent=2))
+        found = {"spec": ref.spec, "kind": ref.kind, "path": str(ref.path) if ref.path else None}
+        print(json.dumps(found | ({"endpoint": ref.endpoint, "name": ref.name} if ref.endpoint else {}), indent=2))
         return 0
-    info = inspect_gguf(ref.path)
+    info = inspect_gguf(ref.file)
     out = {
         "spec": ref.spec,
         "source": ref.source,
@@ -36,7 +37,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         "has_chat_template": info.chat_template is not None,
     }
     if info.chat_template or args.chat_template:
-        out["chat_template"] = load_template(args.chat_template, info.chat_template, ref.path).describe()
+        out["chat_template"] = load_template(args.chat_template, info.chat_template, ref.file).describe()
     print(json.dumps(out, indent=2))
     return 0
 

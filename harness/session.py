@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import harness
-from harness.backends.base import Backend, GenerationParams, LoadOptions, open_backend
+from harness.backends.base import KINDS, Backend, GenerationParams, LoadOptions, open_backend
 from harness.errors import ConfigError
 from harness.fingerprint import scoring_code_sha256, suite_sha256
 from harness.gates import GateConfig, load_gates
-from harness.models import ModelRef, inspect_gguf, resolve_model, sha256_file
+from harness.models import SERVER_KINDS, ModelRef, inspect_gguf, model_sha256, model_size, resolve_model
 from harness.pool import CasePool, case_key
 from harness.records import CaseRecord, RunManifest, read_manifest, read_records
 from harness.results import (
@@ -60,6 +60,9 @@ class RunOptions:
     rootdir: Path = Path(".")
     command: list[str] = field(default_factory=list)
     workers: int | None = None  # None: default_workers()
+    concurrency: int | None = None  # server back ends: requests in flight (None: 1)
+    adapter: str | None = None  # hf models: a LoRA adapter folder applied without merging
+    judge_adapter: str | None = None
     repack: bool = True  # False: --no-repack (llama.cpp's CPU weight repacking off)
     resume: bool = False  # keep the finished cases of the run in --results and run only the rest
 
@@ -72,7 +75,8 @@ def available_cpus() -> int:
 
 
 def default_workers(kind: str, n_threads: int) -> int:
-    """Workers when --workers is not given: one per n_threads CPUs for a GGUF model (at most 4), else one.
+    """Workers when --workers is not given: one per n_threads CPUs for a GGUF model (at most 4), else one
+    (a server back end's requests in flight are ``--concurrency``).
 
     Measured on 2-core machines (benchmarks/workers.py): two 1-thread workers beat one 2-thread worker, as
     llama.cpp's decode of a small model does not scale past one thread on a shared machine.
@@ -91,11 +95,20 @@ def add_judge_options(add: Callable[..., Any], judge_help: str) -> None:
 
 def open_model(ref: ModelRef, options: LoadOptions, log_dir: Path | None, name: str) -> Backend:
     """A back end for ``ref``: GGUF models in a worker process of their own, the rest in this process."""
-    if ref.kind == "gguf":
+    if not KINDS.get(ref.kind).in_process:
         from harness.backends.worker import open_worker_backend
 
         return open_worker_backend(ref, options, log_dir=log_dir, label=name)
     return open_backend(ref, options)
+
+
+def describe_ref(ref: ModelRef, sha256: str | None) -> dict[str, Any]:
+    """What the manifest says of a model before its back end adds its own description."""
+    out: dict[str, Any] = {"spec": ref.spec, "path": str(ref.path) if ref.path else None, "source": ref.source,
+                           "kind": ref.kind, "size_bytes": model_size(ref), "model_sha256": sha256}  # fmt: skip
+    if ref.endpoint is not None:
+        out.update(endpoint=ref.endpoint, server_model=ref.name)
+    return out
 
 
 def default_results_dir(rootdir: Path) -> Path:
@@ -143,6 +156,8 @@ class HarnessSession:
             raise ConfigError("--resume needs --results DIR: the run directory to carry on")
         if opt.resume and opt.results_overwrite:
             raise ConfigError("--resume keeps the run in --results; --results-overwrite would discard it: pick one")
+        if opt.concurrency is not None and not 1 <= opt.concurrency <= 256:
+            raise ConfigError(f"--concurrency must be between 1 and 256, got {opt.concurrency}")
 
     def _open_backends(
         self, load_opts: LoadOptions, n: int, log_dir: Path, judge_ref: ModelRef | None, summ_ref: ModelRef | None
@@ -162,7 +177,9 @@ class HarnessSession:
                 if errors:
                     raise errors[0]
             if judge_ref is not None:
-                judge_opts = replace(load_opts, chat_template=self.options.judge_chat_template)
+                judge_opts = replace(
+                    load_opts, chat_template=self.options.judge_chat_template, adapter=self.options.judge_adapter
+                )
                 self.judge = open_model(judge_ref, judge_opts, log_dir, "judge")
             if summ_ref is not None:
                 self.summarizer = open_model(summ_ref, load_opts, log_dir, "summarizer")
@@ -176,15 +193,21 @@ class HarnessSession:
         for b in (*opened[:1], self.judge, self.summarizer):
             self.notices.extend(getattr(b, "notices", []) or [])
 
-    def _load_resume(self, writer: ResultWriter, selected: set[str], new_sha: str) -> RunManifest:
-        """Read the run to carry on (it must have scored the model of sha256 ``new_sha``); keep its finished
-        (passed/failed) records of selected cases."""
+    def _load_resume(self, writer: ResultWriter, selected: set[str], new_sha: str | None) -> RunManifest:
+        """Read the run to carry on (it must have scored the model of sha256 ``new_sha``, or for a server the
+        same spec); keep its finished (passed/failed) records of selected cases."""
         old = read_manifest(writer.directory / MANIFEST_FILE)
         old_sha = old.model.model_sha256
         if old_sha and old_sha != new_sha:
             raise ConfigError(
                 f"--resume {writer.directory}: that run scored another model (sha256 {old_sha[:12]}, this one "
-                f"{new_sha[:12]}); resume with the same --model or start a new --results DIR"
+                f"{(new_sha or 'none')[:12]}); resume with the same --model or start a new --results DIR"
+            )
+        assert self.ref is not None
+        if new_sha is None and old.model.spec != self.ref.spec:
+            raise ConfigError(
+                f"--resume {writer.directory}: that run scored {old.model.spec}, not {self.ref.spec}; resume with "
+                "the same --model or start a new --results DIR"
             )
         for r in read_records(writer.directory / RESULTS_FILE):
             key = f"{r.suite}/{r.case_id}"  # harness.pool.case_key of the record's case
@@ -213,9 +236,9 @@ class HarnessSession:
         self._start = time.perf_counter()
         self.ref = resolve_model(opt.model)
         if self.ref.kind == "gguf":
-            inspect_gguf(self.ref.path)  # a bad file is one line now, before any worker starts
+            inspect_gguf(self.ref.file)  # a bad file is one line now, before any worker starts
         _check_writable(writer.directory)
-        model_sha = sha256_file(self.ref.path)
+        model_sha = model_sha256(self.ref)
         judge_ref = resolve_model(opt.judge) if opt.judge else None
         summ_ref = resolve_model(opt.summarizer) if opt.summarizer else None
         old_manifest: RunManifest | None = None
@@ -226,9 +249,15 @@ class HarnessSession:
             n_threads=opt.n_threads,
             n_threads_batch=opt.n_threads_batch,
             chat_template=opt.chat_template,
+            adapter=opt.adapter,
             extra={"repack": opt.repack},
         )
-        n_workers = opt.workers or default_workers(self.ref.kind, opt.n_threads)
+        if opt.concurrency is not None and self.ref.kind not in SERVER_KINDS:
+            raise ConfigError(
+                f"--concurrency sets requests in flight to a server (openai:, ollama:), not for a {self.ref.kind} "
+                "model; use --workers"
+            )
+        n_workers = opt.workers or opt.concurrency or default_workers(self.ref.kind, opt.n_threads)
         to_run = n_cases - len(self.kept)
         n_workers = max(1, min(n_workers, to_run)) if to_run > 0 else 1
         self._open_backends(load_opts, n_workers, writer.directory / "workers", judge_ref, summ_ref)
@@ -239,12 +268,13 @@ class HarnessSession:
             if self.judge is not None and judge_ref is not None:
                 judge_info = {
                     "spec": opt.judge,
-                    "path": str(judge_ref.path),
-                    "model_sha256": sha256_file(judge_ref.path),
+                    "path": str(judge_ref.path) if judge_ref.path else None,
+                    "model_sha256": model_sha256(judge_ref),
                     **self.judge.describe(),
                 }
             if self.summarizer is not None and summ_ref is not None:
-                summarizer_info = {"spec": opt.summarizer, "path": str(summ_ref.path), **self.summarizer.describe()}
+                summarizer_info = {"spec": opt.summarizer, "path": str(summ_ref.path) if summ_ref.path else None,
+                                   **self.summarizer.describe()}  # fmt: skip
             if opt.resume:
                 writer.open_resume([r.to_json_dict() for r in self.kept.values()])
                 self.records = list(self.kept.values())
@@ -254,22 +284,13 @@ class HarnessSession:
             self._close_backends()
             raise
         self.writer = writer
-        size = self.ref.path.stat().st_size
         self.manifest = {
             "status": "running",
             "harness_version": harness.__version__,
             "started": utc_now(),
             "finished": None,
             "command": opt.command,
-            "model": {
-                "spec": self.ref.spec,
-                "path": str(self.ref.path),
-                "source": self.ref.source,
-                "kind": self.ref.kind,
-                "size_bytes": size,
-                "model_sha256": model_sha,
-                **self.backend.describe(),
-            },
+            "model": describe_ref(self.ref, model_sha) | self.backend.describe(),
             "decoding": self.base_params().to_dict() | {"max_tokens": "per suite (see suites)"},
             "suites": {
                 s.name: {

@@ -20,7 +20,7 @@ from pathlib import Path
 from harness.errors import ConfigError, ModelLoadError, RunNotTrustedError
 from harness.gates import GateConfig, GateResult, SuiteStats, gate_config
 from harness.gates import load_gates as load_gate_file
-from harness.models import resolve_model, sha256_file
+from harness.models import SERVER_KINDS, model_sha256, model_size, resolve_model
 from harness.records import RunManifest, read_manifest, read_records
 from harness.results import MANIFEST_FILE, RESULTS_FILE
 from harness.verdict import Verdict, check_complete, check_run_gate_names, judge_run
@@ -115,10 +115,15 @@ def _gate_config(manifest: RunManifest, gates_file: Path | None, overrides: Sequ
 def _model_file(spec: str | Path | None, manifest: RunManifest) -> Path:
     """The file to check: ``model`` as ``--model`` takes it ('default', a path), else the manifest's path."""
     if spec is None:
+        if manifest.model.kind in SERVER_KINDS:
+            raise ModelMismatchError(
+                f"the run scored {manifest.model.spec}, a model behind a server: there is no file whose sha256 the "
+                "run can vouch for; score the GGUF or Hugging Face folder itself to gate or publish it"
+            )
         if not manifest.model.path:
             raise ModelMismatchError(f"{MANIFEST_FILE} records no model path; pass --model PATH")
         path = Path(manifest.model.path)
-        if not path.is_file():
+        if not path.exists():
             raise ModelMismatchError(
                 f"model file {path} (recorded in the manifest) is missing; pass --model PATH to check another copy"
             )
@@ -127,25 +132,30 @@ def _model_file(spec: str | Path | None, manifest: RunManifest) -> Path:
     if text != "default" and not text.startswith("scripted:") and not Path(text).expanduser().exists():
         raise ModelMismatchError(f"model file {text} is missing; the run cannot vouch for a file that is not there")
     try:
-        return resolve_model(text).path
-    except ModelLoadError as exc:
+        return resolve_model(text).file
+    except (ModelLoadError, ConfigError) as exc:
         raise ModelMismatchError(f"model cannot be checked: {exc}") from None
 
 
 def _check_model(path: Path, manifest: RunManifest) -> str:
-    """The file's sha256, if it is the one the manifest recorded; else a ModelMismatchError saying how it differs."""
+    """The model's sha256 (a file's, or a Hugging Face folder's: :func:`harness.models.model_sha256`), if it is
+    the one the manifest recorded; else a ModelMismatchError saying how it differs."""
     expected = manifest.model.model_sha256
     if expected is None or len(expected) != 64:
         raise ModelMismatchError(f"{MANIFEST_FILE} records no model sha256; the run cannot vouch for any file")
-    if not path.is_file():
+    if not path.exists():
         raise ModelMismatchError(f"model file {path} is missing")
-    size = manifest.model.size_bytes
-    if size is not None and path.stat().st_size != size:  # no need to hash gigabytes to know
+    try:
+        ref = resolve_model(str(path))
+    except ModelLoadError as exc:
+        raise ModelMismatchError(f"model cannot be checked: {exc}") from None
+    size, recorded = model_size(ref), manifest.model.size_bytes
+    if recorded is not None and size is not None and size != recorded:  # no need to hash gigabytes to know
         raise ModelMismatchError(
-            f"model {path} is not the file this run scored: it has {path.stat().st_size:,} bytes, the run's model "
-            f"had {size:,} (sha256 {expected[:12]})"
+            f"model {path} is not the file this run scored: it has {size:,} bytes, the run's model "
+            f"had {recorded:,} (sha256 {expected[:12]})"
         )
-    actual = sha256_file(path)
+    actual = model_sha256(ref) or ""
     if actual != expected:
         raise ModelMismatchError(
             f"model {path} is not the file this run scored: sha256 {actual[:12]} differs from the manifest's "

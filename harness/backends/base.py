@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from importlib.metadata import entry_points
 from typing import Any, Protocol
 
+from harness.errors import ModelLoadError
 from harness.models import ModelRef
+from harness.registry import Registry
 from harness.types import Completion, Message, ToolSchema
 
 
@@ -39,6 +44,7 @@ class LoadOptions:
     n_threads_batch: int | None = None  # None = same as n_threads
     n_batch: int = 512
     chat_template: str | None = None
+    adapter: str | None = None  # a LoRA adapter folder applied on top without merging (hf models)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -66,14 +72,53 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
+@dataclass(frozen=True)
+class BackendKind:
+    """A model form ``--model`` can name (``ModelRef.kind``) and how to open it.
+
+    ``opener(ref, options)`` returns the back end; it imports its optional dependencies itself and raises a
+    :class:`~harness.errors.ModelLoadError` with ``install`` (the pip command) when one is missing.
+    ``in_process``: opened in this process (servers, scripted, transformers) rather than in a worker process.
+    """
+
+    kind: str
+    opener: Callable[[ModelRef, LoadOptions], Backend]
+    install: str | None = None
+    in_process: bool = True
+
+
+def _load_builtin_kinds() -> None:
+    # Importing each module registers its kind; none imports its heavy library at import time.
+    for module in BUILTIN_MODULES:
+        importlib.import_module(module)
+    for ep in entry_points(group=BACKENDS_GROUP):  # back ends other packages add
+        ep.load()
+
+
+BUILTIN_MODULES = ("harness.backends.scripted", "harness.backends.llama_cpp")
+BACKENDS_GROUP = "harness.backends"
+KINDS: Registry[BackendKind] = Registry("model kind", load=_load_builtin_kinds)
+
+
+def backend_kind(
+    kind: str, *, install: str | None = None, in_process: bool = True
+) -> Callable[[Callable[[ModelRef, LoadOptions], Backend]], Callable[[ModelRef, LoadOptions], Backend]]:
+    """Register ``opener`` for model kind ``kind`` (what :func:`harness.models.resolve_model` names)."""
+
+    def register(opener: Callable[[ModelRef, LoadOptions], Backend]) -> Callable[[ModelRef, LoadOptions], Backend]:
+        KINDS.add(kind, BackendKind(kind, opener, install, in_process), origin=opener)
+        return opener
+
+    return register
+
+
+def missing_dependency(kind: str, what: str, exc: ImportError) -> ModelLoadError:
+    """The error for a back end whose optional library is not installed: what is missing and the pip command."""
+    hint = KINDS.get(kind).install
+    return ModelLoadError(f"{kind} models need {what} ({exc.name or exc}): {hint or 'install it'}")
+
+
 def open_backend(ref: ModelRef, options: LoadOptions) -> Backend:
-    """Open the back end for ``ref``; optional dependencies are imported here, with an install hint."""
-    if ref.kind == "scripted":
-        from harness.backends.scripted import ScriptedBackend
-
-        return ScriptedBackend.from_file(ref.path)
-    if ref.kind == "gguf":
-        from harness.backends.llama_cpp import LlamaCppBackend
-
-        return LlamaCppBackend(ref, options)
-    raise NotImplementedError(f"no back end for model kind {ref.kind!r}")
+    """Open the back end registered for ``ref.kind``; a missing optional dependency is a ModelLoadError with
+    the pip command that installs it."""
+    return KINDS.get(ref.kind).opener(ref, options)

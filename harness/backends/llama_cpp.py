@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from harness.backends.base import GenerationParams, LoadOptions
+from harness.backends.base import GenerationParams, LoadOptions, backend_kind
 from harness.chat import ChatTemplate, load_template
 from harness.errors import BackendError, ConfigError, ContextOverflowError, ModelLoadError
 from harness.models import GGUFInfo, ModelRef, inspect_gguf
@@ -122,10 +122,10 @@ class LlamaCppBackend:
     def __init__(self, ref: ModelRef, options: LoadOptions) -> None:
         self.ref = ref
         self.options = options
-        self.info: GGUFInfo = inspect_gguf(ref.path)
+        self.info: GGUFInfo = inspect_gguf(ref.file)
         if not options.chat_template and not self.info.chat_template:
             # Refuse before spending time on the load.
-            load_template(None, None, ref.path)
+            load_template(None, None, ref.file)
         llama_cpp = _import_llama_cpp()
         self._lib = llama_cpp
         self.n_threads_batch = options.n_threads_batch or options.n_threads
@@ -134,7 +134,7 @@ class LlamaCppBackend:
         try:
             with _model_params(llama_cpp, use_extra_bufts=self.repack):
                 self.llm = llama_cpp.Llama(
-                    model_path=str(ref.path),
+                    model_path=str(ref.file),
                     n_ctx=options.n_ctx,
                     n_batch=options.n_batch,
                     n_threads=options.n_threads,
@@ -146,18 +146,18 @@ class LlamaCppBackend:
                     verbose=False,
                 )
         except (ValueError, RuntimeError, OSError) as exc:
-            raise ModelLoadError(f"{ref.path}: llama.cpp could not load the model ({exc})") from None
+            raise ModelLoadError(f"{ref.file}: llama.cpp could not load the model ({exc})") from None
         self.load_s = time.perf_counter() - start
         if bool(self.llm.model_params.use_extra_bufts) != self.repack:
             self.close()
-            raise ModelLoadError(f"{ref.path}: llama.cpp ignored use_extra_bufts={self.repack}; cannot set repacking")
+            raise ModelLoadError(f"{ref.file}: llama.cpp ignored use_extra_bufts={self.repack}; cannot set repacking")
         model = self.llm._model
         bos = model.token_bos()
         eos = model.token_eos()
         self.template: ChatTemplate = load_template(
             options.chat_template,
             self.info.chat_template,
-            ref.path,
+            ref.file,
             bos_token=model.token_get_text(bos) if bos >= 0 else "",
             eos_token=model.token_get_text(eos) if eos >= 0 else "",
         )
@@ -297,3 +297,9 @@ class LlamaCppBackend:
         if llm is not None:
             llm.close()
             self.llm = None  # type: ignore[assignment]
+
+
+@backend_kind("gguf", install="pip install llama-cpp-python", in_process=False)
+def open_llama_cpp(ref: ModelRef, options: LoadOptions) -> LlamaCppBackend:
+    """A GGUF file through llama-cpp-python, in this process (the session runs it in a worker process)."""
+    return LlamaCppBackend(ref, options)

@@ -14,8 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from harness.backends.base import GenerationParams
+from harness.backends.base import GenerationParams, LoadOptions, backend_kind
 from harness.errors import BackendError, ConfigError
+from harness.models import ModelRef
 from harness.types import Completion, Message, ToolSchema
 from harness.yamlio import load_yaml
 
@@ -103,3 +104,9 @@ class ScriptedBackend:
 
     def close(self) -> None:
         pass
+
+
+@backend_kind("scripted")
+def open_scripted(ref: ModelRef, options: LoadOptions) -> ScriptedBackend:
+    """``scripted:FILE``: the responses file's outputs, in this process."""
+    return ScriptedBackend.from_file(ref.file)

@@ -327,14 +327,14 @@ class WorkerBackend:
                     _, cls_name, text = msg
                     cls = _error_class(cls_name, ModelLoadError)
                     if cls not in (ModelLoadError, errors.ConfigError):
-                        cls, text = ModelLoadError, f"{self.ref.path}: the model failed its {phase} ({text})"
+                        cls, text = ModelLoadError, f"{self.ref.file}: the model failed its {phase} ({text})"
                     child.stop(CLOSE_TIMEOUT_S)
                     raise cls(_one_line(text))
         except _Timeout:
             child.kill()
             raise ModelLoadError(
                 _one_line(
-                    f"{self.ref.path}: the worker did not finish the model's {phase} in {LOAD_TIMEOUT_S:.0f} s "
+                    f"{self.ref.file}: the worker did not finish the model's {phase} in {LOAD_TIMEOUT_S:.0f} s "
                     f"and was killed; try fewer --threads or a smaller --n-ctx; log: {self.log_path}"
                 )
             ) from None
@@ -367,21 +367,21 @@ class WorkerBackend:
         except _ChildDied as died:
             raise self._load_error(died, " (also with repacking off, after an AMX fallback)") from None
         self.notices.append(
-            _one_line(f"{self.ref.path.name}: {reason}; reloaded with weight repacking off (--no-repack)")
+            _one_line(f"{self.ref.file.name}: {reason}; reloaded with weight repacking off (--no-repack)")
         )
 
     def _load_error(self, died: _ChildDied, note: str = "") -> ModelLoadError:
         cause = "a native crash in llama.cpp" if died.signal_name else "see the log"
         return ModelLoadError(
             _one_line(
-                f"{self.ref.path}: the worker {died.how()} during the model's {died.phase}{note} ({cause}); "
+                f"{self.ref.file}: the worker {died.how()} during the model's {died.phase}{note} ({cause}); "
                 f"try --no-repack, fewer --threads, or check or re-download the GGUF; log: {self.log_path}"
             )
         )
 
     def _ensure(self) -> _Child:
         if self._closed:
-            raise BackendError(f"{self.ref.path.name}: the worker back end is closed")
+            raise BackendError(f"{self.ref.file.name}: the worker back end is closed")
         if self._child is None:
             try:
                 self._load()
@@ -422,7 +422,7 @@ class WorkerBackend:
         self.crashes += 1
         self._child = None
         if self._closed:
-            return WorkerCrashError(_one_line(f"{self.ref.path.name}: the worker was closed during {died.phase}"))
+            return WorkerCrashError(_one_line(f"{self.ref.file.name}: the worker was closed during {died.phase}"))
         if died.signal_name:
             cause = "a native crash in llama.cpp; on Intel AMX CPUs often the weight repacking"
         else:
@@ -430,7 +430,7 @@ class WorkerBackend:
         restarted = self._restart_after()
         return WorkerCrashError(
             _one_line(
-                f"{self.ref.path.name}: the llama.cpp worker {died.how()} during {died.phase} ({cause}); "
+                f"{self.ref.file.name}: the llama.cpp worker {died.how()} during {died.phase} ({cause}); "
                 f"{CRASH_FIX}; log: {self.log_path}{restarted}"
             )
         )
@@ -452,7 +452,7 @@ class WorkerBackend:
                 self._drop(child)
                 raise WorkerCrashError(
                     _one_line(
-                        f"{self.ref.path.name}: the worker did not answer {phase} in {timeout_s:.0f} s and was "
+                        f"{self.ref.file.name}: the worker did not answer {phase} in {timeout_s:.0f} s and was "
                         f"killed; log: {self.log_path}{self._restart_after()}"
                     )
                 ) from None

@@ -296,7 +296,7 @@ def test_a_file_of_another_size_is_refused_without_hashing_it(
     bigger = tmp_path / "bigger.gguf"
     bigger.write_bytes(b"GGUF" + b"\0" * 5000)
     monkeypatch.setattr(
-        reports.gate, "sha256_file", lambda path: pytest.fail("hashed a file whose size already differs")
+        reports.gate, "model_sha256", lambda ref: pytest.fail("hashed a file whose size already differs")
     )
     with pytest.raises(ModelMismatchError, match="it has 5,004 bytes"):
         gate_run(good_run, model=bigger)
