@@ -88,7 +88,7 @@ def test_bad_server_specs_are_one_line(spec: str, message: str) -> None:
 
 def test_an_unknown_kind_is_a_config_error_with_a_suggestion() -> None:
     assert {"gguf", "scripted"} <= set(KINDS.names())
-    with pytest.raises(ConfigError, match="Unknown model kind 'ggfu'. Did you mean: gguf?"):
+    with pytest.raises(ConfigError, match=r"Unknown model kind 'ggfu'\. Did you mean: gguf\?"):
         open_backend(ModelRef("x", None, "ggfu", "path"), LoadOptions())
 
 

@@ -57,7 +57,7 @@ def test_truncated_tensor_data_is_caught(tmp_path: Path) -> None:
 def test_resolve_missing_path_and_directory(tmp_path: Path) -> None:
     with pytest.raises(ModelLoadError, match="no such file"):
         resolve_model(str(tmp_path / "nope.gguf"))
-    with pytest.raises(ModelLoadError, match="is a folder without config.json"):
+    with pytest.raises(ModelLoadError, match=r"is a folder without config\.json"):
         resolve_model(str(tmp_path))
     with pytest.raises(ModelLoadError, match="no such responses file"):
         resolve_model("scripted:" + str(tmp_path / "r.yaml"))
