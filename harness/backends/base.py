@@ -95,7 +95,13 @@ def _load_builtin_kinds() -> None:
         ep.load()
 
 
-BUILTIN_MODULES = ("harness.backends.scripted", "harness.backends.llama_cpp")
+BUILTIN_MODULES = (
+    "harness.backends.scripted",
+    "harness.backends.llama_cpp",
+    "harness.backends.hf",
+    "harness.backends.openai_compat",
+    "harness.backends.ollama",
+)
 BACKENDS_GROUP = "harness.backends"
 KINDS: Registry[BackendKind] = Registry("model kind", load=_load_builtin_kinds)
 

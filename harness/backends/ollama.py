@@ -1,0 +1,12 @@
+"""The ollama back end (being built: issue 13)."""
+
+from __future__ import annotations
+
+from harness.backends.base import Backend, LoadOptions, backend_kind
+from harness.errors import ModelLoadError
+from harness.models import ModelRef
+
+
+@backend_kind("ollama", install="pip install 'smallmodel-harness[ollama]'")
+def open_ollama(ref: ModelRef, options: LoadOptions) -> Backend:
+    raise ModelLoadError(f"{ref.spec}: the ollama back end is not built yet")
