@@ -99,8 +99,10 @@ class Run:
         m = self.manifest.model
         template = m.chat_template or {}
         path = str(m.path or m.spec or "?")
+        # A model behind a server has no file: it is named by the model the server was asked for.
+        served = (m.model_extra or {}).get("server_model")
         return ModelIdentity(
-            file=Path(path).name,
+            file=Path(path).name if m.path else str(served or m.spec or "?"),
             path=path,
             size_bytes=m.size_bytes,
             sha256=m.model_sha256,

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from harness.errors import ConfigError
@@ -79,3 +80,15 @@ def test_a_killed_run_still_loads(run_a: Path) -> None:
     (run_a / "manifest.json").write_text(json.dumps(manifest | {"status": "running"}))
     run = load_run(run_a)
     assert len(run.records) == 8 and not run.complete
+
+
+def test_a_server_run_is_named_by_the_served_model(tmp_path: Path) -> None:
+    from harness.records import RunManifest
+    from reports.load import Run
+
+    model = {"spec": "openai:http://127.0.0.1:8080/v1#smollm2", "path": None, "kind": "openai",
+             "endpoint": "http://127.0.0.1:8080/v1", "server_model": "smollm2"}  # fmt: skip
+    run = Run(tmp_path, RunManifest.build({"model": model}), [], pd.DataFrame())
+    assert (run.label, run.model.path, run.model.sha256) == ("smollm2", model["spec"], None)
+    unnamed = Run(tmp_path, RunManifest.build({"model": model | {"server_model": None}}), [], pd.DataFrame())
+    assert unnamed.label == model["spec"]
