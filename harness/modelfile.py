@@ -63,14 +63,28 @@ For each function call, return a json object with function name and arguments wi
 _MODELFILE_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
+def _dropped_by_ollama(text: str, keep: str = "") -> str | None:
+    """The first character of ``text`` Ollama's Modelfile parser would silently drop (it keeps only what Go's
+    ``strconv.IsPrint`` accepts: letters, marks, numbers, punctuation, symbols and the ASCII space, which is what
+    ``str.isprintable`` accepts), other than those in ``keep``; None when it keeps them all."""
+    return next((c for c in text if not c.isprintable() and c not in keep), None)
+
+
 def check_model_file_name(name: str, what: str = "GGUF file name") -> str:
     """``name`` if it can stand as one plain file name on a Modelfile's ``FROM`` line (and in a shell command
     on a model card); a line break would add Modelfile lines, a quote or backslash would change how the
     line is parsed, a ``/`` would leave the folder. Anything else is a ConfigError telling to rename it."""
-    if not name or name in (".", "..") or _MODELFILE_BREAKS.search(name) or any(c in name for c in '"\\/`'):
+    if (
+        not name
+        or name in (".", "..")
+        or name != name.strip()
+        or _MODELFILE_BREAKS.search(name)
+        or _dropped_by_ollama(name)
+        or any(c in name for c in '"\\/`')
+    ):
         raise ConfigError(
-            f"{what} {name!r}: holds a line break, control character, quote, backslash or slash (or is empty); "
-            "rename it to letters, digits, '.', '-' and '_'"
+            f"{what} {name!r}: holds a line break, control or invisible character, quote, backslash or slash, "
+            "or starts or ends with a space (or is empty); rename it to letters, digits, '.', '-' and '_'"
         )
     return name
 
@@ -87,6 +101,14 @@ def modelfile(gguf_name: str, system: str | None = None, stop: Sequence[str] = (
     if system and ('"""' in system or "\x00" in system):
         raise ConfigError(
             'system prompt: holds """ (or a NUL), which would end the Modelfile\'s SYSTEM block; reword it'
+        )
+    dropped = _dropped_by_ollama(system or "", keep="\t\n\r")
+    if dropped is not None:
+        at = (system or "").index(dropped)
+        raise ConfigError(
+            f"system prompt: holds {dropped!r} (U+{ord(dropped):04X}) at character {at}, which Ollama's Modelfile "
+            "parser drops, so the published model would get another prompt than the one scored; remove or replace "
+            "it (a plain space for U+00A0, nothing for a zero-width joiner)"
         )
     lines = [f"FROM ./{gguf_name}", "", f'TEMPLATE """{OLLAMA_CHATML_TEMPLATE}"""', ""]
     lines += [f'PARAMETER stop "{s}"' for s in stop]

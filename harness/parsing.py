@@ -369,9 +369,11 @@ def parse_openai_tool_calls(tool_calls: list[dict[str, Any]]) -> tuple[list[Tool
 def finish(completion: Completion) -> Completion:
     """A copy of ``completion`` with visible text, thinking, tool calls and parse errors filled in.
 
-    Tool calls a back end already parsed are kept (and the text is not searched for more).
+    Tool calls a back end already parsed are kept (and the text is not searched for more); so is the thinking a
+    back end returned apart from the text (Ollama's ``message.thinking``) when the text holds none.
     """
     without_thinking, thinking = split_thinking(completion.text)
+    thinking = thinking or completion.thinking
     calls, errors, visible = parse_tool_calls(without_thinking)
     if completion.tool_calls:
         calls, errors = list(completion.tool_calls), list(completion.parse_errors)

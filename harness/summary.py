@@ -41,9 +41,13 @@ def _pct(n: int, d: int) -> str:
 
 def render_summary(s: Summary) -> list[str]:
     m = s.manifest["model"]
+    if m.get("model_sha256"):
+        where = f"{m['size_bytes'] / 1e6:.1f} MB sha256 {m['model_sha256'][:12]}"
+    else:  # a model behind a server: no file
+        where = f"at {m.get('endpoint') or '?'}"
     lines = [
-        f"model: {m.get('model_name', m['spec'])} [{m.get('quantization', m['kind'])}] "
-        f"{m['size_bytes'] / 1e6:.1f} MB sha256 {m['model_sha256'][:12]} via {m.get('backend')}"
+        f"model: {m.get('model_name') or m.get('server_model') or m['spec']} [{m.get('quantization') or m['kind']}] "
+        f"{where} via {m.get('backend')}"
         + (f", {m['n_threads']} thread(s), n_ctx {m['n_ctx']}" if "n_threads" in m else ""),
     ]
     workers = (s.manifest.get("workers") or {}).get("count")
