@@ -152,6 +152,7 @@ class CaseRecord(_RunFile):
     case adds ``visible`` to ``timings`` (except ``summary``, ``answers``, ``context_tokens``, ``wall_s``,
     ``generations``); a compression case adds those instead of ``timings``; an ``error`` record adds
     ``finish_reason`` to ``completion_tokens`` only when there was a reply. ``nodeid`` is added by the session.
+    ``tool_calls_from`` is written only by back ends that set it (:attr:`harness.types.Completion.tool_calls_from`).
     Every field is optional when reading, as readers always took older files with fewer keys.
     """
 
@@ -174,6 +175,7 @@ class CaseRecord(_RunFile):
     context_tokens: dict[str, Number | None] | None = None  # compression: {"full": n, "compressed": n}
     tool_calls: list[dict[str, Any]] | None = None
     parse_errors: list[dict[str, Any]] | None = None
+    tool_calls_from: str | None = None  # "server" | "text": where the calls were read (openai servers only)
     finish_reason: str | None = None
     latency_s: Number | None = None
     wall_s: Number | None = None  # compression: the whole task

@@ -55,6 +55,7 @@ def score_reply(case: Case, raw: Completion, ctx: ScoringContext | None = None) 
         "thinking": completion.thinking,
         "tool_calls": [c.to_dict() for c in completion.tool_calls],
         "parse_errors": [e.to_dict() for e in completion.parse_errors],
+        **({"tool_calls_from": completion.tool_calls_from} if completion.tool_calls_from else {}),
         "finish_reason": completion.finish_reason,
         "latency_s": round(completion.latency_s, 4),
         "prompt_tokens": completion.prompt_tokens,

@@ -56,6 +56,10 @@ class Completion:
     latency_s: float = 0.0
     prompt_text: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    # Where the tool calls were read: "server" (the reply's own tool_calls field) or "text" (parsed from the
+    # text by harness.parsing). Set only by back ends that can get either (openai-compatible servers); None
+    # elsewhere, where calls always come from the text.
+    tool_calls_from: str | None = None
 
     @property
     def cut(self) -> str | None:
