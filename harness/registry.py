@@ -11,6 +11,7 @@ match :func:`did_you_mean` finds.
 from __future__ import annotations
 
 import difflib
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar, overload
 
@@ -53,6 +54,8 @@ class Registry(Generic[T]):
         self.kind = kind
         self._load = load
         self._loaded = load is None
+        self._loading = False
+        self._lock = threading.RLock()
         self._clash = clash or self._default_clash
         self._entries: dict[str, tuple[T, Origin]] = {}
 
@@ -62,13 +65,18 @@ class Registry(Generic[T]):
     def _ensure_loaded(self) -> None:
         if self._loaded or self._load is None:
             return
-        # Marked first: a module that looks an entry up while ``load`` imports it must not load again.
-        self._loaded = True
-        try:
-            self._load()
-        except BaseException:
-            self._loaded = False
-            raise
+        # Another thread waits here until the entries are all in (the session opens back ends in threads); the
+        # loading thread itself may look an entry up while ``load`` imports a module (the lock is reentrant),
+        # and then sees what is registered so far instead of loading again.
+        with self._lock:
+            if self._loaded or self._loading:
+                return
+            self._loading = True
+            try:
+                self._load()
+                self._loaded = True
+            finally:
+                self._loading = False
 
     def add(self, name: str, value: T, origin: object = None) -> T:
         """Register ``value`` as ``name`` and return it. ``origin`` is the function or class that registers it

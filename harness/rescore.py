@@ -63,7 +63,7 @@ from harness.scoring import BuiltScorer, ReplyCrashed, ScorerSpec, ScoringContex
 from harness.suite import Suite, load_suite, suite_path
 from harness.summary import judge_agreement
 from harness.tasks.compression import score_compression
-from harness.types import Case, Check, Completion, Score, recorded_check_name
+from harness.types import Case, Check, Completion, ParseError, Score, ToolCall, recorded_check_name
 from harness.verdict import Verdict, judge_run
 
 DEFAULT_OUT = "rescored"  # RUN/rescored/
@@ -344,9 +344,19 @@ def _with_stored_judge(case: Case, record: CaseRecord, judged_run: bool) -> tupl
 
 
 def _completion(record: CaseRecord) -> Completion:
-    """The generated reply as the back end returned it, rebuilt from the stored record."""
+    """The generated reply as the back end returned it, rebuilt from the stored record: the text, and the tool
+    calls and thinking a server returned apart from the text (``tool_calls_from`` "server")."""
+    native = record.tool_calls_from == "server"
     return Completion(
         text=str(record.response),
+        thinking=str(record.thinking or "") if record.tool_calls_from else "",
+        tool_calls=[ToolCall(str(c.get("name")), dict(c.get("arguments") or {})) for c in record.tool_calls or []]
+        if native
+        else [],
+        parse_errors=[ParseError(str(e.get("text")), str(e.get("reason"))) for e in record.parse_errors or []]
+        if native
+        else [],
+        tool_calls_from=record.tool_calls_from,
         finish_reason=record.finish_reason or "stop",
         prompt_tokens=int(record.prompt_tokens or 0),
         completion_tokens=int(record.completion_tokens or 0),

@@ -218,3 +218,28 @@ def test_write_jsonl_atomic_keeps_the_old_file_when_an_item_fails(tmp_path: Path
         write_jsonl_atomic(path, items())
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["data.jsonl"]
+
+
+def test_a_lookup_from_another_thread_waits_for_the_load() -> None:
+    """The session opens back ends in threads: a second thread's lookup during the first one's load must see
+    every entry, not a half-loaded registry."""
+    import threading
+    import time
+
+    started = threading.Event()
+
+    def load() -> None:
+        started.set()
+        time.sleep(0.2)
+        registry.add("late", 2, origin=load)
+        registry.get("early")  # a lookup inside the load, as a module's import may do: no second load
+
+    registry: Registry[int] = Registry("thing", load=load)
+    registry.add("early", 1, origin=load)
+    found: list[int] = []
+    first = threading.Thread(target=lambda: found.append(registry.get("early")))
+    first.start()
+    started.wait(5)
+    found.append(registry.get("late"))  # this thread arrives mid-load
+    first.join(5)
+    assert sorted(found) == [1, 2]

@@ -436,3 +436,22 @@ def test_many_changes_are_capped_in_the_listing(tmp_path: Path) -> None:
     lines = result.lines()
     start = lines.index("changed (25):")
     assert lines[start + 21] == "  ... and 5 more"
+
+
+def test_tool_calls_a_server_returned_apart_from_the_text_survive_rescoring(tmp_path: Path) -> None:
+    """An openai:/ollama: record's calls came in the server's ``tool_calls``, not in the text: rescoring reads
+    them from the record (``tool_calls_from: server``), and only then; the text alone holds no call."""
+    run = mini_run(tmp_path)
+    lines = _lines(run)
+    records = [json.loads(line) for line in lines]
+    alarm = next(r for r in records if r["case_id"] == "alarm")
+    assert alarm["passed"] and alarm["tool_calls"]
+    alarm.update(response="Alarm set for 7.", visible="Alarm set for 7.", tool_calls_from="server", thinking="7 am")
+    (run / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    result = rescore_run(run, write=False)
+    assert result.changed == [] and result.identical
+    rescored = next(r for r in result.records if r.case_id == "alarm")
+    assert rescored.passed and rescored.thinking == "7 am" and rescored.tool_calls_from == "server"
+    del alarm["tool_calls_from"]  # the same record as a text-only back end's: the call is not in its text
+    (run / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    assert not next(r for r in rescore_run(run, write=False).records if r.case_id == "alarm").passed

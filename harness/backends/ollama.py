@@ -268,6 +268,7 @@ class OllamaBackend:
             thinking=str(message.get("thinking") or ""),
             tool_calls=calls,
             parse_errors=errors,
+            tool_calls_from="server" if raw_calls else "text",
             finish_reason=finish,
             prompt_tokens=prompt_count,
             completion_tokens=eval_count,

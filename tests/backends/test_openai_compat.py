@@ -667,12 +667,6 @@ def test_two_requests_in_flight_through_the_case_pool(keyed: Server) -> None:
 
 
 @pytest.mark.integration
-@pytest.mark.xfail(
-    strict=True,
-    reason="harness.registry.Registry._ensure_loaded is not thread-safe: the session opens the --concurrency back "
-    "ends in threads, and the second thread's first KINDS lookup sees a half-loaded registry ('Unknown model kind "
-    "openai. Available: scripted'); passes once the registry loads under a lock",
-)
 def test_pytest_run_with_concurrency_2(llama_server: Server, tmp_path: Path) -> None:
     args = ("--limit", "1", "-k", "edge or voice", "--concurrency", "2")
     _, manifest = _pytest_run(llama_server, tmp_path / "run", *args)
