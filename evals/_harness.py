@@ -21,7 +21,6 @@ Judge checks (pytest's ``--judge``) are not offered: they need a second harness 
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -50,7 +49,7 @@ from harness.backends.base import GenerationParams
 from harness.errors import BackendError, ConfigError
 from harness.fingerprint import scoring_code_sha256, suite_sha256
 from harness.runner import case_params, compression_fields, error_fields, score_reply
-from harness.suite import Suite, load_suite, suite_path
+from harness.suite import Suite, limit_sample, load_suite, suite_path
 from harness.types import DEFAULT_SET, Case, Completion, Message, ToolSchema
 
 RECORD = "harness_record"  # TaskState.store: the record fields of a case scored in the solver (compression, skip)
@@ -75,11 +74,6 @@ def _cases(suite: str) -> dict[str, Case]:
     return {c.id: c for c in load(suite).cases}
 
 
-def sample_key(seed: int, case: Case) -> str:
-    """The order pytest's ``--limit`` sample takes cases in (harness.pytest_plugin._sample_key)."""
-    return hashlib.sha256(f"{seed}:{case.suite}:{case.id}".encode()).hexdigest()
-
-
 def select_cases(
     cases: list[Case],
     case_sets: list[str],
@@ -95,11 +89,8 @@ def select_cases(
         return chosen
     if per_category < 1:
         raise ValueError(f"per_category must be >= 1, got {per_category}")
-    groups: dict[str, list[Case]] = {}
-    for case in chosen:
-        groups.setdefault(case.category, []).append(case)
-    keep = {c.id for g in groups.values() for c in sorted(g, key=lambda c: sample_key(sample_seed, c))[:per_category]}
-    return [c for c in chosen if c.id in keep]
+    keep = limit_sample(chosen, per_category, sample_seed)
+    return [c for c in chosen if (c.suite, c.id) in keep]
 
 
 def case_sample(case: Case) -> Sample:

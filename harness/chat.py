@@ -419,6 +419,21 @@ class ChatTemplate:
         }
 
 
+def history_call(call: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """``(name, arguments)`` of a tool call in the conversation so far (OpenAI shape, arguments as a JSON string
+    or an object); arguments that are not a JSON object are a ConfigError naming the call."""
+    fn = call.get("function", call)
+    args = fn.get("arguments") or {}
+    if isinstance(args, str):
+        try:
+            args = json.loads(args)
+        except json.JSONDecodeError:
+            args = None
+    if not isinstance(args, dict):
+        raise ConfigError(f"a tool call in the history has arguments that are not a JSON object: {call}")
+    return str(fn.get("name") or ""), args
+
+
 def inline_tools(messages: list[Message], tools: list[ToolSchema]) -> list[Message]:
     """Rewrite messages for a template that knows nothing of tools (Hermes text format)."""
     out: list[Message] = []
@@ -427,13 +442,10 @@ def inline_tools(messages: list[Message], tools: list[ToolSchema]) -> list[Messa
         if role == "assistant" and msg.get("tool_calls"):
             calls = []
             for call in msg["tool_calls"]:
-                fn = call.get("function", call)
-                args = fn.get("arguments", {})
-                if isinstance(args, str):
-                    args = json.loads(args)
+                name, args = history_call(call)
                 calls.append(
                     "<tool_call>\n"
-                    + json.dumps({"name": fn["name"], "arguments": args}, ensure_ascii=False)
+                    + json.dumps({"name": name, "arguments": args}, ensure_ascii=False)
                     + "\n</tool_call>"
                 )
             text = "\n".join(filter(None, [msg.get("content") or "", *calls]))

@@ -147,13 +147,18 @@ def _hf_ref(spec: str, path: Path) -> ModelRef:
         raise ModelLoadError(
             f"{spec}: is a folder without config.json; pass a Hugging Face model folder, or a .gguf file"
         )
-    if not any(path.glob("*.safetensors")):
-        pickled = any(path.glob("*.bin")) or any(path.glob("*.pt"))
-        why = "holds only pickled weights (.bin), which can run code when loaded" if pickled else "holds no weights"
-        raise ModelLoadError(
-            f"{spec}: {why}; save it as safetensors (model.save_pretrained(dir, safe_serialization=True))"
-        )
+    check_safetensors(path, spec)
     return ModelRef(spec, path.resolve(), "hf", "path")
+
+
+def check_safetensors(path: Path, what: str) -> None:
+    """Refuse a model or adapter folder without ``*.safetensors`` weights (``what`` names it in the one-line
+    error): pickled ``.bin``/``.pt`` weights can run code when loaded, so they never are."""
+    if any(path.glob("*.safetensors")):
+        return
+    pickled = any(path.glob("*.bin")) or any(path.glob("*.pt"))
+    why = "holds only pickled weights (.bin), which can run code when loaded" if pickled else "holds no weights"
+    raise ModelLoadError(f"{what}: {why}; save it as safetensors (model.save_pretrained(dir, safe_serialization=True))")
 
 
 # The files of a Hugging Face folder that decide its outputs, hashed into its identity.

@@ -9,7 +9,6 @@ an interrupted run keeps pytest's 2).
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from harness.records import CaseRecord
 from harness.results import strip_control
 from harness.runner import describe_failure
 from harness.session import HarnessSession, RunOptions, add_judge_options
-from harness.suite import Suite, load_suite
+from harness.suite import Suite, limit_sample, load_suite
 from harness.summary import render_summary
 from harness.types import Case
 
@@ -308,10 +307,6 @@ class CaseItem(pytest.Item):
         return self.path, None, f"{self.case.suite}::{self.case.category}::{self.case.id}"
 
 
-def _sample_key(seed: int, item: CaseItem) -> str:
-    return hashlib.sha256(f"{seed}:{item.case.suite}:{item.case.id}".encode()).hexdigest()
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Keep the asked-for case sets, then at most --limit cases per suite and category (a fixed sample)."""
     sets = set(config.option.case_set or ["default"])
@@ -320,15 +315,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError(f"--limit must be >= 1, got {limit}")
     keep_ids: set[str] | None = None
     if limit is not None:
-        groups: dict[tuple[str, str], list[CaseItem]] = {}
-        for item in items:
-            if isinstance(item, CaseItem) and item.case.case_set in sets:
-                groups.setdefault((item.case.suite, item.case.category), []).append(item)
-        keep_ids = {
-            i.nodeid
-            for group in groups.values()
-            for i in sorted(group, key=lambda x: _sample_key(config.option.sample_seed, x))[:limit]
-        }
+        in_sets = [i for i in items if isinstance(i, CaseItem) and i.case.case_set in sets]
+        chosen = limit_sample([i.case for i in in_sets], limit, config.option.sample_seed)
+        keep_ids = {i.nodeid for i in in_sets if (i.case.suite, i.case.id) in chosen}
     selected: list[pytest.Item] = []
     deselected: list[pytest.Item] = []
     for item in items:

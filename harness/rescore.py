@@ -196,7 +196,7 @@ class RescoreResult:
             f"({len(self.changed)} changed){kept_note}",
             f"scoring code {_short(self.scoring_code_sha256_before)} (run) -> {_short(scoring_code_sha256())} (now)",
         ]
-        after = suite_stats(self.records)
+        after = self.verdict.stats  # judge_run counted the rescored records already
         for name, old in self.stats_before.items():
             new = after.get(name)
             now = f"{new.passed}/{new.total}" if new is not None else "-"

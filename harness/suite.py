@@ -9,8 +9,10 @@ plugin runs only the sets asked for with ``--case-set``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -300,3 +302,17 @@ def load_suite(path: Path, judge: bool = False) -> Suite:
         spec.default_system,
         judge_names,
     )
+
+
+def sample_key(seed: int, case: Case) -> str:
+    """Where ``case`` falls in the fixed ``--limit`` sample of seed ``seed``: cases are taken in this order."""
+    return hashlib.sha256(f"{seed}:{case.suite}:{case.id}".encode()).hexdigest()
+
+
+def limit_sample(cases: Iterable[Case], limit: int, seed: int = 0) -> set[tuple[str, str]]:
+    """``(suite, case id)`` of at most ``limit`` cases per suite and category, the same ones for the same seed:
+    what ``pytest --limit N --sample-seed S`` runs (and the inspect tasks' ``per_category``)."""
+    groups: dict[tuple[str, str], list[Case]] = {}
+    for case in cases:
+        groups.setdefault((case.suite, case.category), []).append(case)
+    return {(c.suite, c.id) for g in groups.values() for c in sorted(g, key=lambda c: sample_key(seed, c))[:limit]}

@@ -179,3 +179,14 @@ def test_a_template_error_reaches_the_terminal_without_escape_codes() -> None:
     with pytest.raises(ConfigError) as exc:
         ChatTemplate("{{ raise_exception('bad\\x1b]0;owned\\x07 role\\r\\nagain') }}", "gguf", origin="/m/t.gguf")
     assert str(exc.value) == "chat template /m/t.gguf failed to render: bad role again"
+
+
+def test_a_history_tool_call_whose_arguments_are_not_an_object_is_a_config_error() -> None:
+    from harness.chat import history_call
+    from harness.errors import ConfigError
+
+    assert history_call({"function": {"name": "f", "arguments": '{"a": 1}'}}) == ("f", {"a": 1})
+    assert history_call({"name": "g", "arguments": {"b": 2}}) == ("g", {"b": 2})
+    for bad in ("{not json", "[1, 2]"):
+        with pytest.raises(ConfigError, match="not a JSON object"):
+            history_call({"function": {"name": "f", "arguments": bad}})

@@ -35,7 +35,7 @@ from typing import Any
 from harness.backends.base import GenerationParams, LoadOptions, backend_kind, missing_dependency
 from harness.chat import ChatTemplate, builtin_templates, load_template
 from harness.errors import BackendError, ContextOverflowError, ModelLoadError
-from harness.models import ModelRef, folder_sha256s
+from harness.models import ModelRef, check_safetensors, folder_sha256s
 from harness.types import Completion, Message, ToolSchema
 
 KIND = "hf"
@@ -102,12 +102,7 @@ def check_adapter(spec: str) -> Path:
             f"--adapter {spec}: no {ADAPTER_CONFIG}; pass the folder PEFT's save_pretrained wrote (a merged model "
             "is a --model, not an --adapter)"
         )
-    if not any(path.glob("*.safetensors")):
-        pickled = any(path.glob("*.bin")) or any(path.glob("*.pt"))
-        why = "holds only pickled weights (.bin), which can run code when loaded" if pickled else "holds no weights"
-        raise ModelLoadError(
-            f"--adapter {spec}: {why}; save it as safetensors (model.save_pretrained(dir, safe_serialization=True))"
-        )
+    check_safetensors(path, f"--adapter {spec}")
     return path.resolve()
 
 

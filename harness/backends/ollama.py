@@ -35,7 +35,8 @@ import time
 from typing import Any
 
 from harness.backends.base import GenerationParams, LoadOptions, backend_kind, missing_dependency
-from harness.errors import BackendError, ConfigError, ContextOverflowError, ModelLoadError
+from harness.chat import history_call
+from harness.errors import BackendError, ContextOverflowError, ModelLoadError
 from harness.models import ModelRef
 from harness.parsing import parse_openai_tool_calls
 from harness.types import Completion, Message, ToolSchema
@@ -353,16 +354,7 @@ def ollama_messages(messages: list[Message]) -> list[dict[str, Any]]:
         if role == "assistant" and msg.get("tool_calls"):
             calls = []
             for call in msg["tool_calls"]:
-                fn = call.get("function", call)
-                args = fn.get("arguments") or {}
-                if isinstance(args, str):
-                    try:
-                        args = json.loads(args)
-                    except json.JSONDecodeError:
-                        args = None
-                if not isinstance(args, dict):
-                    raise ConfigError(f"a tool call in the history has arguments that are not a JSON object: {call}")
-                name = str(fn.get("name") or "")
+                name, args = history_call(call)
                 if call.get("id"):
                     call_names[str(call["id"])] = name
                 calls.append({"function": {"name": name, "arguments": args}})
