@@ -57,8 +57,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="requests in flight to a server back end (openai:, ollama:); for servers that batch (llama-server "
-        "--parallel N, vLLM). Default 1",
+        help="cases in flight: requests to a server back end (openai:, ollama:), for servers that batch "
+        "(llama-server --parallel N, vLLM); for an hf: model, N cases batched on one copy of the weights. Default 1",
     )
     group.addoption(
         "--no-report",

@@ -14,10 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import harness
 from harness.backends.base import KINDS, Backend, GenerationParams, LoadOptions, open_backend
+from harness.backends.batching import BatchingBackend, CanBatch
 from harness.errors import ConfigError
 from harness.fingerprint import scoring_code_sha256, suite_sha256
 from harness.gates import GateConfig, load_gates
@@ -160,14 +161,22 @@ class HarnessSession:
             raise ConfigError(f"--concurrency must be between 1 and 256, got {opt.concurrency}")
 
     def _open_backends(
-        self, load_opts: LoadOptions, n: int, log_dir: Path, judge_ref: ModelRef | None, summ_ref: ModelRef | None
+        self,
+        load_opts: LoadOptions,
+        n: int,
+        log_dir: Path,
+        judge_ref: ModelRef | None,
+        summ_ref: ModelRef | None,
+        batch: bool = False,
     ) -> None:
-        """Open the model under test ``n`` times (in parallel), the judge and the summarizer once each."""
+        """Open the model under test ``n`` times (in parallel), the judge and the summarizer once each; with
+        ``batch``, open it once and let ``n`` case threads share it, their turns batched (BatchingBackend)."""
         assert self.ref is not None
         opened: list[Backend] = []
+        copies = 1 if batch else n
         try:
-            with ThreadPoolExecutor(max_workers=n) as ex:
-                futures = [ex.submit(open_model, self.ref, load_opts, log_dir, f"model-{i}") for i in range(n)]
+            with ThreadPoolExecutor(max_workers=copies) as ex:
+                futures = [ex.submit(open_model, self.ref, load_opts, log_dir, f"model-{i}") for i in range(copies)]
                 errors = []
                 for fut in futures:
                     try:
@@ -188,6 +197,8 @@ class HarnessSession:
                 if helper is not None:
                     helper.close()
             raise
+        if batch:
+            opened = [BatchingBackend(cast(CanBatch, opened[0]), max_batch=n)] * n
         self.workers = opened
         self.backend = opened[0]
         for b in (*opened[:1], self.judge, self.summarizer):
@@ -252,15 +263,20 @@ class HarnessSession:
             adapter=opt.adapter,
             extra={"repack": opt.repack},
         )
-        if opt.concurrency is not None and self.ref.kind not in SERVER_KINDS:
+        batches = KINDS.get(self.ref.kind).batches
+        if opt.concurrency is not None and self.ref.kind not in SERVER_KINDS and not batches:
             raise ConfigError(
-                f"--concurrency sets requests in flight to a server (openai:, ollama:), not for a {self.ref.kind} "
-                "model; use --workers"
+                f"--concurrency sets requests in flight to a server (openai:, ollama:) or cases batched on one hf "
+                f"model, not for a {self.ref.kind} model; use --workers"
             )
+        if batches and opt.concurrency is not None and opt.workers is not None:
+            raise ConfigError(f"a {self.ref.kind} model takes --concurrency (cases batched on one copy), not --workers")
         n_workers = opt.workers or opt.concurrency or default_workers(self.ref.kind, opt.n_threads)
         to_run = n_cases - len(self.kept)
         n_workers = max(1, min(n_workers, to_run)) if to_run > 0 else 1
-        self._open_backends(load_opts, n_workers, writer.directory / "workers", judge_ref, summ_ref)
+        self._open_backends(
+            load_opts, n_workers, writer.directory / "workers", judge_ref, summ_ref, batch=batches and n_workers > 1
+        )
         assert self.backend is not None
         judge_info: dict[str, Any] | None = None
         summarizer_info: dict[str, Any] | None = None
@@ -380,8 +396,16 @@ class HarnessSession:
         self._write(record)
         return record
 
-    def _close_backends(self) -> None:
+    def _distinct_backends(self) -> list[Backend]:
+        """The open back ends, each once (the case threads of a batched model share one)."""
+        out: list[Backend] = []
         for backend in (*self.workers, self.judge, self.summarizer):
+            if backend is not None and all(backend is not b for b in out):
+                out.append(backend)
+        return out
+
+    def _close_backends(self) -> None:
+        for backend in self._distinct_backends():
             if backend is not None:
                 backend.close()
 
@@ -390,8 +414,10 @@ class HarnessSession:
         assert self.writer is not None and self.gates is not None
         if self.pool is not None:
             self.pool.stop(timeout=0)
-        processes = [_process_stats(b) for b in (*self.workers, self.judge, self.summarizer) if b is not None]
+        processes = [_process_stats(b) for b in self._distinct_backends()]
         self.manifest.setdefault("workers", {})["processes"] = [p for p in processes if p]
+        if isinstance(self.backend, BatchingBackend):
+            self.manifest["workers"]["batching"] = self.backend.batch_stats()
         self._close_backends()
         if self.pool is not None:
             self.pool.stop(timeout=10)
@@ -413,6 +439,9 @@ class HarnessSession:
             "prompt_tokens_evaluated": prompt_eval,
             "completion_tokens": completion_tokens,
             "decode_tokens_per_s": round(completion_tokens / decode_s, 2) if decode_s else None,
+            # generated tokens over the run's wall time: with several cases in flight (workers, a batching server
+            # or model) the cases' decode times overlap, so this is the throughput, decode_tokens_per_s per case
+            "completion_tokens_per_wall_s": round(completion_tokens / total_s, 2) if total_s > 0 else None,
             "prompt_tokens_per_s": round(prompt_eval / prompt_s, 2) if prompt_s else None,
             "peak_rss_mb": round(peak_rss_mb(), 1),
             "worker_peak_rss_mb": max((p.get("peak_rss_mb") or 0 for p in processes if p), default=None),

@@ -92,11 +92,11 @@ def test_an_unknown_kind_is_a_config_error_with_a_suggestion() -> None:
         open_backend(ModelRef("x", None, "ggfu", "path"), LoadOptions())
 
 
-def test_concurrency_is_for_servers_only(tmp_path: Path) -> None:
+def test_concurrency_is_for_servers_and_batching_models_only(tmp_path: Path) -> None:
     responses = tmp_path / "r.yaml"
     responses.write_text("'*': ribbit\n")
     session = HarnessSession(RunOptions(model=f"scripted:{responses}", concurrency=2, results=tmp_path / "out"))
-    with pytest.raises(ConfigError, match="--concurrency sets requests in flight to a server"):
+    with pytest.raises(ConfigError, match=r"--concurrency sets requests in flight to a server .* not for a scripted"):
         session.open([], 0)
     with pytest.raises(ConfigError, match="--concurrency must be between 1 and 256"):
         HarnessSession(RunOptions(concurrency=0, results=tmp_path / "o2")).open([], 0)

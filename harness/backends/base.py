@@ -79,12 +79,15 @@ class BackendKind:
     ``opener(ref, options)`` returns the back end; it imports its optional dependencies itself and raises a
     :class:`~harness.errors.ModelLoadError` with ``install`` (the pip command) when one is missing.
     ``in_process``: opened in this process (servers, scripted, transformers) rather than in a worker process.
+    ``batches``: the back end has ``generate_many``; ``--concurrency N`` runs N cases on one copy of the model,
+    their turns batched (:class:`harness.backends.batching.BatchingBackend`).
     """
 
     kind: str
     opener: Callable[[ModelRef, LoadOptions], Backend]
     install: str | None = None
     in_process: bool = True
+    batches: bool = False
 
 
 def _load_builtin_kinds() -> None:
@@ -107,12 +110,12 @@ KINDS: Registry[BackendKind] = Registry("model kind", load=_load_builtin_kinds)
 
 
 def backend_kind(
-    kind: str, *, install: str | None = None, in_process: bool = True
+    kind: str, *, install: str | None = None, in_process: bool = True, batches: bool = False
 ) -> Callable[[Callable[[ModelRef, LoadOptions], Backend]], Callable[[ModelRef, LoadOptions], Backend]]:
     """Register ``opener`` for model kind ``kind`` (what :func:`harness.models.resolve_model` names)."""
 
     def register(opener: Callable[[ModelRef, LoadOptions], Backend]) -> Callable[[ModelRef, LoadOptions], Backend]:
-        KINDS.add(kind, BackendKind(kind, opener, install, in_process), origin=opener)
+        KINDS.add(kind, BackendKind(kind, opener, install, in_process, batches), origin=opener)
         return opener
 
     return register

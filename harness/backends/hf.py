@@ -27,6 +27,7 @@ import gc
 import importlib
 import importlib.metadata
 import json
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -130,9 +131,9 @@ def _import_libraries() -> tuple[Any, Any]:
 class _Watch:
     """A transformers StoppingCriteria (duck-typed) over a batch of prompts (left-padded to ``width``): notes when
     the first token came (prompt time) and, per row, when and after how many tokens it ended, and why: an
-    end-of-generation token or a stop string ("stop"), ``max_tokens`` ("length"), ``timeout_s`` of wall-clock time
-    ("timeout"), checked in that order after each token as the GGUF back end does. Returning True for a row ends
-    it; transformers pads it from then on, so its end is kept here."""
+    end-of-generation token or a stop string ("stop"), ``max_tokens`` ("length"), ``timeout_s`` of wall-clock
+    time per row of the batch ("timeout"), checked in that order after each token as the GGUF back end does.
+    Returning True for a row ends it; transformers pads it from then on, so its end is kept here."""
 
     def __init__(
         self, torch: Any, decode: Any, width: int, rows: int, stops: tuple[str, ...], eos_ids: set[int],
@@ -144,7 +145,9 @@ class _Watch:
         self.stops = stops
         self.eos_ids = eos_ids
         self.max_tokens = params.max_tokens
-        self.timeout_s = params.timeout_s
+        # The rows of a batch share the wall clock: each gets what ``rows`` generations one after another would
+        # have had, so batching never turns a reply that finishes alone into a timeout.
+        self.timeout_s = params.timeout_s * rows
         self.start = start
         self.first: float | None = None
         self.ended: list[tuple[str, int, float] | None] = [None] * rows  # (finish, tokens kept, when)
@@ -192,6 +195,7 @@ class HFBackend:
                 peft = importlib.import_module("peft")
             except ImportError as exc:
                 raise missing_dependency(KIND, "peft for --adapter", exc) from None
+        self._tokenizer_lock = threading.RLock()
         self.n_threads = options.n_threads
         torch.set_num_threads(self.n_threads)
         start = time.perf_counter()
@@ -262,13 +266,15 @@ class HFBackend:
     def tokenize_prompt(self, prompt: str) -> list[int]:
         """The prompt's tokens; special tokens written in it are parsed as such, and the BOS token is put in
         front when the tokenizer adds one and the template did not write it (as the GGUF back end does)."""
-        ids = list(self.tokenizer(prompt, add_special_tokens=False)["input_ids"])
+        with self._tokenizer_lock:  # a fast tokenizer called from two threads at once can fail ("Already borrowed")
+            ids = list(self.tokenizer(prompt, add_special_tokens=False)["input_ids"])
         if self._add_bos and not (self._bos_text and prompt.startswith(self._bos_text)):
             ids.insert(0, int(self._bos_id))
         return ids
 
     def decode(self, ids: list[int]) -> str:
-        return str(self.tokenizer.decode(ids, skip_special_tokens=False, clean_up_tokenization_spaces=False))
+        with self._tokenizer_lock:
+            return str(self.tokenizer.decode(ids, skip_special_tokens=False, clean_up_tokenization_spaces=False))
 
     def supports(self, requirement: str) -> bool:
         return requirement == "thinking" and self.template.supports_thinking
@@ -468,7 +474,7 @@ def _one_line(exc: BaseException, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-@backend_kind(KIND, install="pip install 'smallmodel-harness[hf]'", in_process=True)
+@backend_kind(KIND, install="pip install 'smallmodel-harness[hf]'", in_process=True, batches=True)
 def open_hf(ref: ModelRef, options: LoadOptions) -> HFBackend:
     """A Hugging Face folder through transformers, in this process (``--adapter``: a LoRA on top, not merged)."""
     return HFBackend(ref, options)

@@ -8,6 +8,7 @@ time, then reused), a LoRA adapter made on it with PEFT, and that adapter merged
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -356,3 +357,33 @@ def test_a_pytest_run_on_an_hf_folder_records_its_identity(hf_folder: Path, tmp_
     assert model["files_sha256"] == folder_sha256s(hf_folder)
     records = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert [r["case_id"] for r in records] == ["edge_arithmetic_7x8"] and records[0]["outcome"] in ("passed", "failed")
+
+
+@pytest.mark.integration
+def test_concurrency_batches_cases_on_one_copy_with_the_replies_of_one_at_a_time(
+    hf_folder: Path, hf_backend: Any, tmp_path: Path
+) -> None:
+    """``--concurrency 3`` on an hf model: one model, three Josi cases' turns batched, each reply the one the
+    case gets alone (greedy; the measured equality of batched and single generation, through the session)."""
+    from harness.runner import run_case
+    from harness.session import HarnessSession, RunOptions
+    from harness.suite import load_suite
+
+    suite = load_suite(ROOT / "suites" / "josi" / "suite.yaml")
+    picked = [c for c in suite.cases if c.id in ("easy_day_frustration_0058", "readiness_0015")] + suite.cases[:1]
+    cases = [dataclasses.replace(c, max_tokens=40) for c in picked]  # short replies keep the test quick
+    session = HarnessSession(RunOptions(model=f"hf:{hf_folder}", concurrency=3, n_threads=2, results=tmp_path / "run"))
+    session.open([suite], len(cases))
+    try:
+        session.start([(c, suite.version, c.id) for c in cases])
+        together = [session.run_case(c, suite.version, c.id) for c in cases]
+    finally:
+        session.finish()
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["workers"]["count"] == 3 and manifest["model"]["batching"]["max_batch"] == 3
+    assert manifest["workers"]["batching"]["turns"] == 3 and manifest["workers"]["batching"]["batches"] < 3
+    for case, record in zip(cases, together, strict=True):
+        alone = run_case(hf_backend, case, session.base_params(), suite.version)
+        assert (record.response, record.finish_reason, record.outcome) == (
+            alone.response, alone.finish_reason, alone.outcome
+        ), case.id  # fmt: skip
