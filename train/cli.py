@@ -75,21 +75,32 @@ def _weights(items: list[str]) -> dict[str, float]:
 def cmd_data(args: argparse.Namespace) -> int:
     from train.clean import clean, write_jsonl
     from train.contamination import check_contamination
+    from train.generators import generate, generators
+    from train.generators.diversity import diversity, diversity_lines
 
-    if args.source == "josi":
+    if args.list:
+        for g in generators(args.source).values():  # no --source: every suite's generators
+            print(
+                f"{g.name:<24} suite {g.suite:<6} weight {g.weight:<5g} persona {g.persona:<7} "
+                f"targets {', '.join(g.targets)}"
+            )
+        return EXIT_OK
+    source = args.source or "pokkit"
+    if args.out is None and not args.stats:
+        raise ConfigError("data: --out FILE is required to generate data (--list and --stats need none)")
+    examples = generate(args.n, seed=args.seed, weights=_weights(args.weight), suite=source)
+    if args.stats:
+        for line in diversity_lines(diversity(examples)):
+            print(line)
+        if args.out is None:
+            return EXIT_OK
+    if source == "josi":  # the generated conversations, then the gold ones
         from train.josi import DEFAULT_GOLD, prepare_josi
 
-        examples, prep = prepare_josi(args.gold or [DEFAULT_GOLD], word_limit=args.word_limit)
+        gold, prep = prepare_josi(args.gold or [DEFAULT_GOLD], word_limit=args.word_limit)
         for line in prep.lines():
             print(line)
-    else:
-        from train.generators import generate, generators
-
-        if args.list:
-            for g in generators().values():
-                print(f"{g.name:<24} weight {g.weight:<5g} persona {g.persona:<7} targets {', '.join(g.targets)}")
-            return EXIT_OK
-        examples = generate(args.n, seed=args.seed, weights=_weights(args.weight))
+        examples += gold
     kept, report = clean(examples, max_share=args.max_share, seed=args.seed)
     for line in report.lines():
         print(line)
@@ -158,14 +169,25 @@ def cmd_loop(args: argparse.Namespace) -> int:
     opts = LoopOptions(
         base=args.base, suite=args.suite, rounds=args.rounds, examples=args.examples, seed=args.seed,
         time_budget_s=args.time_budget * 60 if args.time_budget else None, eval_args=args.eval_arg or [],
-        boost=args.boost, resume=args.resume, train=train_config(args),
+        boost=args.boost, resume=args.resume, heldout=args.heldout, heldout_limit=args.heldout_limit,
+        heldout_seed=args.heldout_seed, train=train_config(args),
     )  # fmt: skip
     if args.out:
         opts.out = args.out
-    summary = run_loop(opts, log=lambda line: print(line, flush=True))
-    print(f"best round {summary['best_round']}: {summary['best_model']}")
-    print("pass rate per round: " + ", ".join(f"{r}: {v:.0%}" for r, v in summary["pass_rates"].items()))
-    print(f"ledger: {opts.out / 'ledger.jsonl'}")
+    try:
+        summary = run_loop(opts, log=lambda line: print(line, flush=True))
+    except KeyboardInterrupt:
+        print(f"stopped; loop.json says interrupted; continue with: python -m harness loop --resume --out {opts.out}")
+        return 130  # the shell's code for Ctrl-C
+    print(f"best round {summary['best_round']} (chosen by {summary['best_chosen_by']}): {summary['best_model']}")
+    print("steering pass rate per round: " + ", ".join(f"{r}: {v:.0%}" for r, v in summary["pass_rates"].items()))
+    if summary["heldout_pass_rates"]:
+        rates = ", ".join(f"{r}: {v:.0%}" for r, v in summary["heldout_pass_rates"].items())
+        print(f"held-out pass rate per round (quote this): {rates}")
+    if summary["heldout_comparison"]:
+        c = summary["heldout_comparison"]
+        print(f"held-out base vs best: exact McNemar p = {c['p_value']:.2g} (p < 0.01: {c['p_below_0.01']})")
+    print(f"ledger: {opts.out / 'ledger.jsonl'}; report: {summary['report']}")
     return EXIT_OK if summary["status"] == "gates_passed" else EXIT_GATE_FAILED
 
 
@@ -178,9 +200,13 @@ def cmd_fetch_converter(args: argparse.Namespace) -> int:
 
 def add_commands(sub: Any) -> None:
     d = sub.add_parser("data", help="generate a cleaned, contamination-checked training set (chat JSONL)")
-    d.add_argument("--out", type=Path, required=True, help="JSONL file to write")
-    d.add_argument("--source", choices=["pokkit", "josi"], default="pokkit", help="generators or Josi gold files")
-    d.add_argument("-n", type=int, default=1000, help="examples to generate (pokkit)")
+    d.add_argument("--out", type=Path, help="JSONL file to write (needed to generate; not for --list or --stats)")
+    d.add_argument(
+        "--source",
+        choices=["pokkit", "josi"],
+        help="suite: pokkit generators (default), or josi generators plus the Josi gold files",
+    )
+    d.add_argument("-n", type=int, default=1000, help="examples to generate (1000; josi adds its gold files)")
     d.add_argument("--seed", type=int, default=0)
     d.add_argument("--weight", action="append", default=[], metavar="NAME=W", help="override a generator weight")
     d.add_argument("--max-share", type=float, default=0.25, help="cap per category after cleaning (0.25)")
@@ -188,7 +214,12 @@ def add_commands(sub: Any) -> None:
     d.add_argument(
         "--word-limit", type=int, default=DEFAULT_WORD_LIMIT, help=f"Josi reply word limit ({DEFAULT_WORD_LIMIT})"
     )
-    d.add_argument("--list", action="store_true", help="list the generators, their weights and targets")
+    d.add_argument(
+        "--list", action="store_true", help="list the generators (of --source, else every suite), weights and targets"
+    )
+    d.add_argument(
+        "--stats", action="store_true", help="print reply length and distinct-n-gram statistics per generator"
+    )
     d.set_defaults(func=cmd_data)
 
     c = sub.add_parser("check-data", help="validate a dataset and check it for evaluation prompts (exit 3 if any)")
@@ -223,7 +254,27 @@ def add_commands(sub: Any) -> None:
     )
     lp.add_argument("--boost", type=float, default=3.0, help="weight shift toward failing categories (3)")
     lp.add_argument("--seed", type=int, default=0)
-    lp.add_argument("--resume", action="store_true", help="continue a loop from its ledger")
+    lp.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue a loop from its ledger; rounds scored by older scorer code are re-judged first",
+    )
+    lp.add_argument(
+        "--heldout",
+        metavar="SET",
+        help="a case set of the suite (e.g. large: Josi's 1,031 prompts) scored after every round on a fixed sample, "
+        "into round-N/heldout; the figure to quote, never steered by (the best round is chosen by --suite)",
+    )
+    lp.add_argument(
+        "--heldout-limit", type=int, metavar="N", help="held-out cases per category at most (default: the whole set)"
+    )
+    lp.add_argument(
+        "--heldout-seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="sample seed of --heldout-limit (0); fixed for the whole loop",
+    )
     _add_train_flags(lp)
     lp.set_defaults(func=cmd_loop)
 

@@ -188,9 +188,9 @@ def test_loop_refuses_suites_without_training_data_and_non_gguf_bases(tmp_path: 
         run_loop(LoopOptions(out=tmp_path / "loop2", base=str(hf_dir)), log=lambda s: None)
 
 
-def test_resume_warns_when_earlier_rounds_were_scored_by_other_scorer_code(
-    tmp_path: Path, mp: pytest.MonkeyPatch
-) -> None:
+def test_resume_cautions_when_a_stale_round_cannot_be_rescored(tmp_path: Path, mp: pytest.MonkeyPatch) -> None:
+    """A round scored by other scorer code whose stored replies are gone is compared as it was scored, with a
+    caution (a stale round with its replies is re-judged: tests/train/test_loop_heldout.py)."""
     stubs = Stubs(tmp_path, [_eval({"datetime": (0, 4)}, scorer="0" * 64), _eval({"datetime": (1, 4)})], _examples(3))
     stubs.install(mp)
     logged: list[str] = []
@@ -200,7 +200,7 @@ def test_resume_warns_when_earlier_rounds_were_scored_by_other_scorer_code(
     again.install(mp)
     run_loop(_opts(tmp_path, rounds=2, resume=True), log=logged.append)
     (caution,) = [line for line in logged if line.startswith("caution")]
-    assert caution.startswith("caution: round(s) 0 were scored by other scorer code")
+    assert caution.startswith("caution: round 0 steering run was scored by other scorer code and its replies (dir)")
 
 
 @pytest.fixture
