@@ -23,7 +23,7 @@ def test_data_command_writes_clean_checked_examples(tmp_path: Path, capsys: pyte
 
 def test_data_command_josi(tmp_path: Path) -> None:
     out = tmp_path / "j.jsonl"
-    assert main(["data", "--source", "josi", "--out", str(out)]) == 0
+    assert main(["data", "--source", "josi", "-n", "0", "--out", str(out)]) == 0  # the gold conversations alone
     assert len(read_jsonl(out)) == 30
 
 
