@@ -188,35 +188,32 @@ DataSource = Callable[[int, int, dict[str, float]], list[dict[str, Any]]]
 
 
 def data_source(suite: str, boost: float) -> tuple[DataSource, Callable[[], dict[str, Any]]]:
-    """``(make(n, seed, failures) -> examples, describe())`` for the suite being trained."""
+    """``(make(n, seed, failures) -> examples, describe())`` for the suite being trained: ``n`` examples from the
+    suite's generators, weights shifted toward the failing categories; for Josi also every gold conversation
+    (the same ones each round: the cleaner drops the repeats when the rounds' data are pooled)."""
     if suite not in ("pokkit", "josi"):
-        raise ConfigError(f"--suite {suite}: the loop has training data for pokkit (generators) and josi (gold files)")
+        raise ConfigError(f"--suite {suite}: the loop has training data for pokkit and josi (generators)")
+    from train.generators import generate, generators
+
+    gens = generators(suite)
+    base_w = {g.name: g.weight for g in gens.values()}
+    targets = {g.name: g.targets for g in gens.values()}
+    gold: list[dict[str, Any]] = []
     if suite == "josi":
         from train.josi import DEFAULT_GOLD, prepare_josi
 
         gold, _ = prepare_josi([DEFAULT_GOLD])
-
-        def make_josi(n: int, seed: int, failures: dict[str, float]) -> list[dict[str, Any]]:
-            import random
-
-            rng = random.Random(seed)
-            weights = [1 + boost * max((failures.get(t, 0.0) for t in ex["targets"]), default=0.0) for ex in gold]
-            return [dict(ex) for ex in rng.choices(gold, weights=weights, k=n)]
-
-        return make_josi, lambda: {"source": "josi_gold", "examples": len(gold)}
-    from train.generators import generate, generators
-
-    gens = generators()
-    base_w = {g.name: g.weight for g in gens.values()}
-    targets = {g.name: g.targets for g in gens.values()}
     last: dict[str, Any] = {}
 
     def make(n: int, seed: int, failures: dict[str, float]) -> list[dict[str, Any]]:
         weights = shifted_weights(base_w, targets, failures, boost)
         last["weights"] = {k: round(v, 3) for k, v in weights.items()}
-        return generate(n, seed=seed, weights=weights)
+        return [*(dict(ex) for ex in gold), *generate(n, seed=seed, weights=weights, suite=suite)]
 
-    return make, lambda: {"source": "pokkit generators", **last}
+    def describe() -> dict[str, Any]:
+        return {"source": f"{suite} generators" + (" + gold" if gold else ""), "gold": len(gold), **last}
+
+    return make, describe
 
 
 def regressions(previous: EvalResult, current: EvalResult) -> list[str]:

@@ -208,13 +208,20 @@ def mp(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     return monkeypatch
 
 
-def test_josi_data_source_samples_gold_examples_toward_failing_categories() -> None:
+def test_josi_data_source_shifts_generators_toward_failing_categories_and_keeps_the_gold() -> None:
     make, describe = loop.data_source("josi", boost=9.0)
     examples = make(400, 0, {"unrealistic_goals": 1.0})
-    share = sum(e["targets"] == ["unrealistic_goals"] for e in examples) / len(examples)
-    assert share > 0.35  # 3 of 30 gold examples, weight 10 vs 1: about half of the draws
+    gold = [e for e in examples if e["generator"] == "josi_gold"]
+    generated = [e for e in examples if e["generator"] != "josi_gold"]
+    assert len(gold) == 30 and len(generated) == 400
+    pushback = sum(e["generator"] == "josi_pushback" for e in generated) / len(generated)
+    calm = [e for e in make(400, 0, {}) if e["generator"] != "josi_gold"]
+    calm_pushback = sum(e["generator"] == "josi_pushback" for e in calm) / len(calm)
+    assert pushback > 2 * calm_pushback  # weight x10 on the generator that trains unrealistic_goals
     assert all(e["messages"][0]["role"] == "system" and e["persona"] == "josi" for e in examples)
-    assert describe() == {"source": "josi_gold", "examples": 30}
+    described = describe()
+    assert described["source"] == "josi generators + gold" and described["gold"] == 30
+    assert set(described["weights"]) == set(train.generators.generators("josi"))
 
 
 def test_pokkit_data_source_records_the_shifted_weights() -> None:
