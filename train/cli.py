@@ -163,17 +163,50 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# Loop settings a --config file may hold in its ``loop:`` section (flags override them) and their defaults.
+LOOP_DEFAULTS: dict[str, Any] = {
+    "base": "default", "suite": "pokkit", "rounds": 5, "examples": 400, "time_budget": None, "out": None,
+    "eval_arg": [], "boost": 3.0, "seed": 0, "heldout": None, "heldout_limit": None, "heldout_seed": 0,
+}  # fmt: skip
+
+
+def loop_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The loop's settings: each flag given on the command line, else the --config file's ``loop:`` section
+    (keys as the flags, ``time_budget`` in minutes, ``eval_arg`` a list), else the default."""
+    section: dict[str, Any] = {}
+    if args.config is not None and args.config.is_file() and args.config.suffix in (".yaml", ".yml"):
+        from harness.yamlio import load_yaml
+
+        raw = load_yaml(args.config)
+        section = raw.get("loop") or {} if isinstance(raw, dict) else {}
+        if not isinstance(section, dict):
+            raise ConfigError(f"--config {args.config}: 'loop' must be a mapping of loop settings")
+        unknown = sorted(set(section) - set(LOOP_DEFAULTS))
+        if unknown:
+            raise ConfigError(
+                f"--config {args.config}: unknown loop setting(s) {', '.join(unknown)}; known: "
+                f"{', '.join(LOOP_DEFAULTS)}"
+            )
+    out = {}
+    for key, default in LOOP_DEFAULTS.items():
+        given = getattr(args, key, None)
+        out[key] = given if given not in (None, []) else section.get(key, default)
+    out["eval_arg"] = [str(a) for a in out["eval_arg"] or []]
+    return out
+
+
 def cmd_loop(args: argparse.Namespace) -> int:
     from train.loop import LoopOptions, run_loop
 
+    v = loop_settings(args)
     opts = LoopOptions(
-        base=args.base, suite=args.suite, rounds=args.rounds, examples=args.examples, seed=args.seed,
-        time_budget_s=args.time_budget * 60 if args.time_budget else None, eval_args=args.eval_arg or [],
-        boost=args.boost, resume=args.resume, heldout=args.heldout, heldout_limit=args.heldout_limit,
-        heldout_seed=args.heldout_seed, train=train_config(args),
+        base=v["base"], suite=v["suite"], rounds=v["rounds"], examples=v["examples"], seed=v["seed"],
+        time_budget_s=v["time_budget"] * 60 if v["time_budget"] else None, eval_args=v["eval_arg"],
+        boost=v["boost"], resume=args.resume, heldout=v["heldout"], heldout_limit=v["heldout_limit"],
+        heldout_seed=v["heldout_seed"], train=train_config(args),
     )  # fmt: skip
-    if args.out:
-        opts.out = args.out
+    if v["out"]:
+        opts.out = Path(v["out"])
     try:
         summary = run_loop(opts, log=lambda line: print(line, flush=True))
     except KeyboardInterrupt:
@@ -243,17 +276,17 @@ def add_commands(sub: Any) -> None:
     e.set_defaults(func=cmd_export)
 
     lp = sub.add_parser("loop", help="evaluate, generate data for failing categories, train, export, repeat")
-    lp.add_argument("--base", default="default", help="base model: .gguf, 'default' or a HF directory")
-    lp.add_argument("--suite", default="pokkit", help="suite to train for: pokkit (generators) or josi (gold data)")
-    lp.add_argument("--rounds", type=int, default=5, help="training rounds at most (5)")
-    lp.add_argument("--examples", type=int, default=400, help="new examples per round (400)")
+    lp.add_argument("--base", default=None, help="base model: .gguf, 'default' or a HF directory (default)")
+    lp.add_argument("--suite", default=None, help="suite to train for: pokkit or josi (pokkit)")
+    lp.add_argument("--rounds", type=int, default=None, help="training rounds at most (5)")
+    lp.add_argument("--examples", type=int, default=None, help="new examples per round (400)")
     lp.add_argument("--time-budget", type=float, help="minutes; no round starts that would overrun it")
     lp.add_argument("--out", type=Path, help="loop directory (runs/loop-<timestamp>)")
     lp.add_argument(
         "--eval-arg", action="append", metavar="ARG", help="extra pytest argument, e.g. --eval-arg=--limit=2"
     )
-    lp.add_argument("--boost", type=float, default=3.0, help="weight shift toward failing categories (3)")
-    lp.add_argument("--seed", type=int, default=0)
+    lp.add_argument("--boost", type=float, default=None, help="weight shift toward failing categories (3)")
+    lp.add_argument("--seed", type=int, default=None, help="data seed (0)")
     lp.add_argument(
         "--resume",
         action="store_true",
@@ -271,7 +304,7 @@ def add_commands(sub: Any) -> None:
     lp.add_argument(
         "--heldout-seed",
         type=int,
-        default=0,
+        default=None,
         metavar="N",
         help="sample seed of --heldout-limit (0); fixed for the whole loop",
     )

@@ -71,7 +71,8 @@ class TrainConfig:
         raw = load_yaml(path) if path.suffix in (".yaml", ".yml") else json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(raw, dict):
             raise ConfigError(f"{path}: a training config must be a mapping of settings")
-        raw = {k: v for k, v in raw.items() if k not in ("versions", "inputs")}
+        # "loop": the loop's own settings (``harness loop --config``), not training settings
+        raw = {k: v for k, v in raw.items() if k not in ("versions", "inputs", "loop")}
         return cls.build({**raw, **overrides}, where=str(path))
 
     @classmethod

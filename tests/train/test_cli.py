@@ -63,3 +63,37 @@ def test_bad_input_is_one_line_and_exit_2(
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1, err
+
+
+def _loop_args(*argv: str) -> object:
+    import argparse
+
+    from train import cli
+
+    parser = argparse.ArgumentParser()
+    cli.add_commands(parser.add_subparsers())
+    return parser.parse_args(["loop", *argv])
+
+
+def test_the_shipped_josi_cpu_config_sets_the_loop_and_training_and_flags_override() -> None:
+    from train import cli
+
+    config = str(Path(__file__).parents[2] / "train" / "configs" / "josi-cpu.yaml")
+    args = _loop_args("--config", config, "--rounds", "1", "--eval-arg=--limit=1")
+    loop = cli.loop_settings(args)  # type: ignore[arg-type]
+    assert (loop["suite"], loop["heldout"], loop["heldout_limit"], loop["examples"]) == ("josi", "large", 6, 120)
+    assert loop["rounds"] == 1 and loop["eval_arg"] == ["--limit=1"]  # the flags win
+    train = cli.train_config(args)  # type: ignore[arg-type]
+    assert (train.learning_rate, train.max_length, train.batch_size, train.grad_accum) == (5e-4, 512, 4, 1)
+    plain = cli.loop_settings(_loop_args())  # type: ignore[arg-type]
+    assert (plain["suite"], plain["rounds"], plain["examples"], plain["heldout"]) == ("pokkit", 5, 400, None)
+
+
+def test_an_unknown_loop_setting_in_the_config_is_a_config_error(tmp_path: Path) -> None:
+    from harness.errors import ConfigError
+    from train import cli
+
+    bad = tmp_path / "c.yaml"
+    bad.write_text("loop:\n  suite: josi\n  roundz: 2\nrank: 8\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"unknown loop setting.*roundz"):
+        cli.loop_settings(_loop_args("--config", str(bad)))  # type: ignore[arg-type]
