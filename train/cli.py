@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_UNTRUSTED, ConfigError
-from train.config import DEFAULT_WORD_LIMIT, QUANT_TYPES, TrainConfig
+from train.config import DEFAULT_WORD_LIMIT, QUANT_TYPES, TrainConfig, read_config
 
 # TrainConfig fields settable from the command line: flag -> (field, type, help)
 TRAIN_FLAGS: dict[str, tuple[str, type, str]] = {
@@ -53,8 +53,6 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
     overrides["gradient_checkpointing"] = args.gradient_checkpointing
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if args.config:
-        if not args.config.is_file():
-            raise ConfigError(f"--config {args.config}: no such file")
         return TrainConfig.from_file(args.config, **overrides)
     return TrainConfig.build(overrides)
 
@@ -174,11 +172,8 @@ def loop_settings(args: argparse.Namespace) -> dict[str, Any]:
     """The loop's settings: each flag given on the command line, else the --config file's ``loop:`` section
     (keys as the flags, ``time_budget`` in minutes, ``eval_arg`` a list), else the default."""
     section: dict[str, Any] = {}
-    if args.config is not None and args.config.is_file() and args.config.suffix in (".yaml", ".yml"):
-        from harness.yamlio import load_yaml
-
-        raw = load_yaml(args.config)
-        section = raw.get("loop") or {} if isinstance(raw, dict) else {}
+    if args.config is not None:
+        section = read_config(args.config).get("loop") or {}
         if not isinstance(section, dict):
             raise ConfigError(f"--config {args.config}: 'loop' must be a mapping of loop settings")
         unknown = sorted(set(section) - set(LOOP_DEFAULTS))

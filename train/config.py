@@ -68,11 +68,8 @@ class TrainConfig:
 
     @classmethod
     def from_file(cls, path: Path, **overrides: Any) -> TrainConfig:
-        raw = load_yaml(path) if path.suffix in (".yaml", ".yml") else json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(raw, dict):
-            raise ConfigError(f"{path}: a training config must be a mapping of settings")
         # "loop": the loop's own settings (``harness loop --config``), not training settings
-        raw = {k: v for k, v in raw.items() if k not in ("versions", "inputs", "loop")}
+        raw = {k: v for k, v in read_config(path).items() if k not in ("versions", "inputs", "loop")}
         return cls.build({**raw, **overrides}, where=str(path))
 
     @classmethod
@@ -96,6 +93,20 @@ class TrainConfig:
         path = directory / CONFIG_FILE
         write_json_atomic(path, data)
         return path
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """A --config file (YAML, or JSON such as a saved train_config.json) as a mapping; anything else is a
+    ConfigError naming the file."""
+    if not path.is_file():
+        raise ConfigError(f"--config {path}: no such file")
+    try:
+        raw = load_yaml(path) if path.suffix in (".yaml", ".yml") else json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: a training config must be a mapping of settings")
+    return raw
 
 
 def library_versions() -> dict[str, str]:

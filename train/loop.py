@@ -36,8 +36,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -286,7 +286,7 @@ def run_loop(opt: LoopOptions, log: Callable[[str], None] = print) -> dict[str, 
             progress = Progress(0, None, log)
             with progress.step("evaluate"):
                 baseline = evaluate(base.path, suite_dir, opt.out / "round-0" / "eval", opt.eval_args)
-            with progress.step("held-out") if heldout else _nothing():
+            with progress.step("held-out") if heldout else nullcontext():
                 base_heldout = score_heldout(base.path, opt.out / "round-0")
             entry: dict[str, Any] = {
                 "round": 0,
@@ -354,7 +354,7 @@ def run_loop(opt: LoopOptions, log: Callable[[str], None] = print) -> dict[str, 
             del model
             with progress.step("evaluate"):
                 current = evaluate(exported.gguf, suite_dir, rdir / "eval", opt.eval_args)
-            with progress.step("held-out") if heldout else _nothing():
+            with progress.step("held-out") if heldout else nullcontext():
                 current_heldout = score_heldout(exported.gguf, rdir)
             regressed = regressions(_eval_from(best), current)
             entry = {
@@ -420,11 +420,6 @@ def run_loop(opt: LoopOptions, log: Callable[[str], None] = print) -> dict[str, 
     )
     write_json_atomic(opt.out / "loop.json", summary)
     return summary
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 def heldout_selection(opt: LoopOptions, suite: Suite) -> dict[str, Any]:

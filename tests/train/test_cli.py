@@ -97,3 +97,16 @@ def test_an_unknown_loop_setting_in_the_config_is_a_config_error(tmp_path: Path)
     bad.write_text("loop:\n  suite: josi\n  roundz: 2\nrank: 8\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"unknown loop setting.*roundz"):
         cli.loop_settings(_loop_args("--config", str(bad)))  # type: ignore[arg-type]
+
+
+def test_a_json_config_carries_loop_settings_too_and_a_missing_one_is_named(tmp_path: Path) -> None:
+    from harness.errors import ConfigError
+    from train import cli
+
+    saved = tmp_path / "train_config.json"
+    saved.write_text(json.dumps({"rank": 8, "loop": {"suite": "josi", "examples": 7}}), encoding="utf-8")
+    args = _loop_args("--config", str(saved))
+    assert (cli.loop_settings(args)["suite"], cli.loop_settings(args)["examples"]) == ("josi", 7)  # type: ignore[arg-type]
+    assert cli.train_config(args).rank == 8  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"--config .*nope\.yaml: no such file"):
+        cli.loop_settings(_loop_args("--config", str(tmp_path / "nope.yaml")))  # type: ignore[arg-type]
